@@ -1,0 +1,319 @@
+//! `cargo xtask ci`: everything CI checks, step by step, with a summary table at the end.
+//!
+//! Every step runs even when an earlier one failed; the command fails if any step did.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::{check, render};
+
+/// The steps of `cargo xtask ci`, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Step {
+    /// `cargo fmt --all --check` on this workspace.
+    Fmt,
+    /// `cargo clippy --workspace --all-targets -- -D warnings` on this workspace.
+    Clippy,
+    /// Render every combination of the template's bool options into `target/renders/`.
+    Render,
+    /// Look for leftover `{{`, `{%`, `}}` in the renderings.
+    Syntax,
+    /// Run each rendering's own `cargo xtask ci`.
+    RenderCi,
+    /// Check that `examples/orders` is what the template renders with default answers.
+    Examples,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Skip these steps (repeatable).
+    #[arg(long, value_enum, value_name = "STEP")]
+    skip: Vec<Step>,
+    /// Run only these steps (repeatable). Without `render`, the later steps use the renderings
+    /// already in target/renders/.
+    #[arg(long, value_enum, value_name = "STEP", conflicts_with = "skip")]
+    only: Vec<Step>,
+}
+
+impl Args {
+    fn runs(&self, step: Step) -> bool {
+        (self.only.is_empty() || self.only.contains(&step)) && !self.skip.contains(&step)
+    }
+}
+
+/// The project name every CI rendering uses (the same as `examples/`).
+const RENDER_NAME: &str = "orders";
+
+enum Outcome {
+    Pass,
+    Fail,
+    Skipped(String),
+}
+
+struct Row {
+    name: String,
+    outcome: Outcome,
+    took: Duration,
+}
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<Row>,
+}
+
+impl Report {
+    /// Runs one step under a header line, streaming its output, and records the outcome.
+    fn step(&mut self, name: &str, f: impl FnOnce() -> Result<()>) -> bool {
+        println!("\n==> [xtask ci] {name}");
+        let start = Instant::now();
+        let result = f();
+        let took = start.elapsed();
+        let passed = match &result {
+            Ok(()) => {
+                println!("<== [xtask ci] {name}: pass ({})", Secs(took));
+                true
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                println!("<== [xtask ci] {name}: FAIL ({})", Secs(took));
+                false
+            }
+        };
+        self.rows.push(Row {
+            name: name.to_owned(),
+            outcome: if passed { Outcome::Pass } else { Outcome::Fail },
+            took,
+        });
+        passed
+    }
+
+    fn skip(&mut self, name: &str, why: &str) {
+        println!("\n==> [xtask ci] {name}: skipped ({why})");
+        self.rows.push(Row {
+            name: name.to_owned(),
+            outcome: Outcome::Skipped(why.to_owned()),
+            took: Duration::ZERO,
+        });
+    }
+
+    fn failures(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail))
+            .count()
+    }
+
+    fn print(&self) {
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        println!("\n{:<width$}  {:>8}  result", "step", "time");
+        println!("{:-<width$}  {:->8}  {:-<6}", "", "", "");
+        for row in &self.rows {
+            let result = match &row.outcome {
+                Outcome::Pass => "pass".to_owned(),
+                Outcome::Fail => "FAIL".to_owned(),
+                Outcome::Skipped(why) => format!("skipped ({why})"),
+            };
+            println!(
+                "{:<width$}  {:>8}  {result}",
+                row.name,
+                Secs(row.took).to_string()
+            );
+        }
+    }
+}
+
+/// Why a rendering is not there for the steps after `render`.
+#[derive(Debug, Clone, Copy)]
+enum Unusable {
+    RenderFailed,
+    NotRendered,
+}
+
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::RenderFailed => "rendering failed",
+            Self::NotRendered => "not rendered (run the `render` step)",
+        })
+    }
+}
+
+struct Secs(Duration);
+
+impl fmt::Display for Secs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.1}s", self.0.as_secs_f64())
+    }
+}
+
+/// Runs `cargo <args>` in `dir`, streaming its output; fails on a non-zero exit.
+fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Result<()> {
+    println!("$ cargo {}    (in {})", args.join(" "), dir.display());
+    let mut cmd = Command::new("cargo");
+    cmd.args(args).current_dir(dir);
+    for (key, value) in envs {
+        cmd.env(key, value);
+    }
+    let status = cmd
+        .status()
+        .with_context(|| format!("starting `cargo {}`", args.join(" ")))?;
+    ensure!(
+        status.success(),
+        "`cargo {}` failed: {status}",
+        args.join(" ")
+    );
+    Ok(())
+}
+
+/// Runs the CI steps for the repository at `root`.
+pub fn run(root: &Path, args: &Args) -> Result<()> {
+    let mut report = Report::default();
+    let renders = root.join("target/renders");
+    let render_target = root.join("target/renders-target");
+
+    if args.runs(Step::Fmt) {
+        report.step("fmt", || cargo(root, &["fmt", "--all", "--check"], &[]));
+    }
+    if args.runs(Step::Clippy) {
+        report.step("clippy", || {
+            cargo(
+                root,
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+                &[],
+            )
+        });
+    }
+
+    let wants_renders = [Step::Render, Step::Syntax, Step::RenderCi]
+        .iter()
+        .any(|s| args.runs(*s));
+    let mut combos = Vec::new();
+    if wants_renders {
+        report.step("read template options", || {
+            let placeholders = render::placeholders(root)?;
+            combos = render::bool_combos(&placeholders)
+                .into_iter()
+                .map(|combo| {
+                    let answers = render::resolve_answers(&placeholders, &combo.defines)?;
+                    Ok((combo.name, answers))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for (name, answers) in &combos {
+                println!("{name}: {}", render::describe(answers));
+            }
+            Ok(())
+        });
+    }
+
+    // Renderings that the later steps cannot use, and why.
+    let mut unusable: Vec<(PathBuf, Unusable)> = Vec::new();
+    if args.runs(Step::Render) && !combos.is_empty() {
+        // Fresh each run; a failure here shows up as failed renderings.
+        if renders.exists()
+            && let Err(e) = fs::remove_dir_all(&renders)
+        {
+            eprintln!("error: removing {}: {e}", renders.display());
+        }
+        for (name, answers) in &combos {
+            let dir = renders.join(name);
+            if !report.step(&format!("render {name}"), || {
+                render::render(root, RENDER_NAME, answers, &dir)?;
+                println!("rendered into {}", dir.display());
+                Ok(())
+            }) {
+                unusable.push((dir, Unusable::RenderFailed));
+            }
+        }
+    } else {
+        for (name, _) in &combos {
+            let dir = renders.join(name);
+            if !dir.is_dir() {
+                unusable.push((dir, Unusable::NotRendered));
+            }
+        }
+    }
+    let unusable = |dir: &Path| unusable.iter().find(|(d, _)| d == dir).map(|(_, why)| *why);
+    let rendered: Vec<(String, PathBuf)> = combos
+        .iter()
+        .map(|(name, _)| (name.clone(), renders.join(name)))
+        .collect();
+
+    if args.runs(Step::Syntax) && !rendered.is_empty() {
+        report.step("template syntax", || {
+            let mut leftovers = Vec::new();
+            for (name, dir) in &rendered {
+                if let Some(why) = unusable(dir) {
+                    bail!("{name}: {why}");
+                }
+                let found = check::leftover_syntax(dir)?;
+                leftovers.extend(found.iter().map(|l| format!("{name}/{l}")));
+            }
+            for line in &leftovers {
+                println!("leftover template syntax: {line}");
+            }
+            ensure!(
+                leftovers.is_empty(),
+                "{} line(s) with leftover template syntax",
+                leftovers.len()
+            );
+            println!(
+                "no leftover template syntax in {} rendering(s)",
+                rendered.len()
+            );
+            Ok(())
+        });
+    }
+
+    if args.runs(Step::RenderCi) {
+        for (name, dir) in &rendered {
+            let step = format!("ci of {name}");
+            match unusable(dir) {
+                // Already counted as a failure of its render step.
+                Some(why @ Unusable::RenderFailed) => report.skip(&step, &why.to_string()),
+                Some(why @ Unusable::NotRendered) => {
+                    report.step(&step, || bail!("{}: {why}", dir.display()));
+                }
+                None => {
+                    report.step(&step, || {
+                        cargo(
+                            dir,
+                            &["xtask", "ci"],
+                            &[("CARGO_TARGET_DIR", &render_target)],
+                        )
+                    });
+                }
+            }
+        }
+    }
+
+    if args.runs(Step::Examples) {
+        report.step("examples drift", || crate::examples(root, true));
+    }
+
+    report.print();
+    let failed = report.failures();
+    ensure!(!report.rows.is_empty(), "no step selected");
+    if failed > 0 {
+        bail!("{failed} of {} step(s) failed", report.rows.len());
+    }
+    println!("\nall {} step(s) passed", report.rows.len());
+    Ok(())
+}

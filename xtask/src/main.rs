@@ -1,0 +1,195 @@
+//! xtask: this template repository's own automation, in plain Rust.
+//!
+//! Run it as `cargo xtask <command>` (an alias in `.cargo/config.toml`):
+//!
+//! - `new <name>`: render the template into a new project, never prompting;
+//! - `examples [--check]`: refresh `examples/orders` from the template, or check it for drift;
+//! - `ci`: everything CI checks, including building and testing every rendering.
+//!
+//! The template is rendered with the `cargo-generate` crate as a library (see `render.rs`),
+//! so nothing needs to be installed besides the Rust toolchain.
+
+#![forbid(unsafe_code)]
+
+mod check;
+mod ci;
+mod render;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use render::Answer;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Automation for this template repository"
+)]
+struct Cli {
+    /// The template repository to work on (default: the one this xtask belongs to).
+    #[arg(long, global = true, value_name = "DIR")]
+    repo: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Render the template into DESTINATION/NAME without prompting; answers not given with
+    /// --define take the defaults from template/cargo-generate.toml.
+    New {
+        /// The project name (also the directory name).
+        name: String,
+        /// Answer a placeholder, e.g. `--define auth=false` (repeatable).
+        #[arg(long, short, value_name = "KEY=VALUE", value_parser = parse_define)]
+        define: Vec<Answer>,
+        /// The directory to create the project in.
+        #[arg(long, default_value = ".")]
+        destination: PathBuf,
+        /// Replace DESTINATION/NAME if it already exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-render examples/orders with the default answers (or, with --check, fail if it differs).
+    Examples {
+        /// Compare instead of replacing: list the files that differ, are missing or are extra.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run every CI check: lint this workspace, render all option combinations, check and
+    /// test each rendering, check examples/ for drift.
+    Ci(ci::Args),
+}
+
+fn parse_define(s: &str) -> Result<Answer> {
+    render::parse_define(s)
+}
+
+/// The name of the example project in `examples/`.
+const EXAMPLE_NAME: &str = "orders";
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = match &cli.repo {
+        Some(dir) => render::absolute(dir)?,
+        None => project_root()?,
+    };
+    match cli.command {
+        Cmd::New {
+            name,
+            define,
+            destination,
+            force,
+        } => new(&root, &name, &define, &destination, force),
+        Cmd::Examples { check } => examples(&root, check),
+        Cmd::Ci(args) => ci::run(&root, &args),
+    }
+}
+
+/// The repository root: the parent of this crate's directory.
+fn project_root() -> Result<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
+}
+
+fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: bool) -> Result<()> {
+    let out_dir = render::absolute(destination)?.join(name);
+    let answers = render::resolve_answers(&render::placeholders(root)?, defines)?;
+    if out_dir.exists() {
+        if !force {
+            bail!(
+                "{} already exists (pass --force to replace it)",
+                out_dir.display()
+            );
+        }
+        fs::remove_dir_all(&out_dir).with_context(|| format!("removing {}", out_dir.display()))?;
+    }
+    println!("answers: {}", render::describe(&answers));
+    render::render(root, name, &answers, &out_dir)?;
+    println!("\nRendered `{name}` into {}", out_dir.display());
+    println!("Next:\n    cd {} && cargo run", out_dir.display());
+    Ok(())
+}
+
+/// Renders `examples/orders` with the default answers into a scratch directory, then either
+/// replaces `examples/orders` with it or (with `check`) fails listing every difference.
+pub fn examples(root: &Path, check: bool) -> Result<()> {
+    let example = root.join("examples").join(EXAMPLE_NAME);
+    let scratch_parent = root.join("target");
+    fs::create_dir_all(&scratch_parent)
+        .with_context(|| format!("creating {}", scratch_parent.display()))?;
+    let scratch = tempfile::Builder::new()
+        .prefix("xtask-examples-")
+        .tempdir_in(&scratch_parent)
+        .context("creating a scratch directory")?;
+    let fresh = scratch.path().join(EXAMPLE_NAME);
+    let answers = render::resolve_answers(&render::placeholders(root)?, &[])?;
+    render::render(root, EXAMPLE_NAME, &answers, &fresh)?;
+
+    if check {
+        let drift = check::drift(&fresh, &example)?;
+        if drift.is_empty() {
+            println!("{} is up to date", example.display());
+            return Ok(());
+        }
+        for line in drift.lines() {
+            println!("{line}");
+        }
+        bail!(
+            "{} differs from the template's rendering ({} file(s)); run `cargo xtask examples`",
+            example.display(),
+            drift.lines().len()
+        );
+    }
+
+    if example.exists() {
+        fs::remove_dir_all(&example).with_context(|| format!("removing {}", example.display()))?;
+    }
+    fs::create_dir_all(root.join("examples")).context("creating examples/")?;
+    fs::rename(&fresh, &example)
+        .with_context(|| format!("moving the rendering to {}", example.display()))?;
+    println!("updated {}", example.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_new_with_defines() {
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "new",
+            "demo",
+            "-d",
+            "auth=false",
+            "--define",
+            "http_port=9000",
+        ])
+        .unwrap();
+        let Cmd::New { name, define, .. } = cli.command else {
+            panic!("not `new`");
+        };
+        assert_eq!(name, "demo");
+        assert_eq!(
+            define,
+            [
+                ("auth".to_owned(), "false".to_owned()),
+                ("http_port".to_owned(), "9000".to_owned())
+            ]
+        );
+        assert!(Cli::try_parse_from(["xtask", "new", "demo", "-d", "nokey"]).is_err());
+    }
+}
