@@ -22,6 +22,8 @@ use crate::routes::ApiTags;
 pub const ORDERS_READ: &str = "orders:read";
 /// Create and change orders.
 pub const ORDERS_WRITE: &str = "orders:write";
+/// Every scope this service knows.
+pub const ALL_SCOPES: &[&str] = &[ORDERS_READ, ORDERS_WRITE];
 
 /// The claims this service reads from a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +141,7 @@ pub struct Identity {
     pub scopes: Vec<String>,
 }
 
+#[derive(Debug)]
 pub struct WhoAmIApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Identity")]

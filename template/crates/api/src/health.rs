@@ -25,6 +25,7 @@ pub struct HealthStatus {
     pub status: String,
 }
 
+#[derive(Debug)]
 pub struct HealthApi;
 
 #[OpenApi(tag = "ApiTags::Health")]

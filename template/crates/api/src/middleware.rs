@@ -29,7 +29,10 @@ pub struct HttpOptions {
 const MAX_DETAIL_LEN: usize = 300;
 
 /// Wraps the routes in the stack described in the module documentation.
-pub fn stack(routes: impl Endpoint + 'static, options: HttpOptions) -> impl Endpoint {
+pub fn stack(
+    routes: impl Endpoint + 'static,
+    options: HttpOptions,
+) -> impl Endpoint<Output = Response> + 'static {
     let timeout = options.request_timeout;
     routes
         .around(move |endpoint, request| async move {

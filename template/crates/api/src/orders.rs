@@ -149,6 +149,7 @@ pub enum GetOrderResponse {
     Ok(Json<OrderDto>, #[oai(header = "ETag")] String),
 }
 
+#[derive(Debug)]
 pub struct OrdersApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Orders")]

@@ -84,65 +84,62 @@ impl Problem {
 pub enum ApiError {
     /// The request is malformed.
     #[oai(status = 400, content_type = "application/problem+json")]
-    BadRequest(Json<Problem>),
+    BadRequest(Json<Box<Problem>>),
     /// Authentication is missing or invalid.
     #[oai(status = 401, content_type = "application/problem+json")]
-    Unauthorized(Json<Problem>),
+    Unauthorized(Json<Box<Problem>>),
     /// The credentials are valid but lack a required scope.
     #[oai(status = 403, content_type = "application/problem+json")]
-    Forbidden(Json<Problem>),
+    Forbidden(Json<Box<Problem>>),
     /// The resource does not exist.
     #[oai(status = 404, content_type = "application/problem+json")]
-    NotFound(Json<Problem>),
+    NotFound(Json<Box<Problem>>),
     /// The request conflicts with the resource's current state.
     #[oai(status = 409, content_type = "application/problem+json")]
-    Conflict(Json<Problem>),
+    Conflict(Json<Box<Problem>>),
     /// One or more fields are invalid; `errors` lists them all.
     #[oai(status = 422, content_type = "application/problem+json")]
-    ValidationFailed(Json<Problem>),
+    ValidationFailed(Json<Box<Problem>>),
     /// An unexpected fault; details are in the log under the request id.
     #[oai(status = 500, content_type = "application/problem+json")]
-    Internal(Json<Problem>),
+    Internal(Json<Box<Problem>>),
     /// A dependency is unavailable; retry later.
     #[oai(status = 503, content_type = "application/problem+json")]
-    Unavailable(Json<Problem>),
+    Unavailable(Json<Box<Problem>>),
+}
+
+/// A boxed problem body: keeps `ApiError` (and every `Result` carrying it) small.
+fn body(status: StatusCode, kind: &str, detail: impl Into<String>) -> Json<Box<Problem>> {
+    Json(Box::new(Problem::new(status, kind, detail)))
 }
 
 impl ApiError {
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::NotFound(Json(Problem::new(StatusCode::NOT_FOUND, "not-found", detail)))
+        Self::NotFound(body(StatusCode::NOT_FOUND, "not-found", detail))
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::Unavailable(Json(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service-unavailable",
-            detail,
-        )))
+        Self::Unavailable(body(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", detail))
     }
 
     /// A 422 listing every invalid field at once.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut problem = Problem::new(
+        let mut problem = body(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation-failed",
             "the request body has invalid fields",
         );
         problem.errors = errors;
-        Self::ValidationFailed(Json(problem))
+        Self::ValidationFailed(problem)
     }
 {%- if auth %}
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::Unauthorized(Json(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            detail,
-        )))
+        Self::Unauthorized(body(StatusCode::UNAUTHORIZED, "unauthorized", detail))
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::Forbidden(Json(Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)))
+        Self::Forbidden(body(StatusCode::FORBIDDEN, "forbidden", detail))
     }
 {%- endif %}
 }
@@ -157,26 +154,22 @@ impl From<DomainError> for ApiError {
                 message,
             }]),
             DomainError::NotFound { .. } => Self::not_found(err.to_string()),
-            DomainError::RuleViolated(detail) => Self::Conflict(Json(Problem::new(
-                StatusCode::CONFLICT,
-                "rule-violated",
-                detail,
-            ))),
-            DomainError::Conflict(detail) => Self::Conflict(Json(Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                detail,
-            ))),
+            DomainError::RuleViolated(detail) => {
+                Self::Conflict(body(StatusCode::CONFLICT, "rule-violated", detail))
+            }
+            DomainError::Conflict(detail) => {
+                Self::Conflict(body(StatusCode::CONFLICT, "conflict", detail))
+            }
             DomainError::Unavailable(detail) => Self::unavailable(detail),
             DomainError::Internal(detail) => {
                 // The cause goes to the log (with the request id from the current span), never
                 // to the client.
                 tracing::error!(error = %detail, "internal error");
-                Self::Internal(Json(Problem::new(
+                Self::Internal(body(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal-error",
                     "an unexpected error occurred",
-                )))
+                ))
             }
         }
     }

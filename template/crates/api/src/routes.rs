@@ -6,7 +6,7 @@ use std::sync::Arc;
 {%- if example %}
 use domain::order_service::OrderService;
 {%- endif %}
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
 {%- if auth %}
@@ -71,7 +71,7 @@ pub struct ServiceInfo {
 }
 
 /// The whole HTTP application: routes, documentation, state and middleware.
-pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl Endpoint + 'static {
+pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl Endpoint<Output = Response> + 'static {
     let api = openapi_service(info);
     let routes = Route::new()
         .at("/openapi.json", api.spec_endpoint())

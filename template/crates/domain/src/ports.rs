@@ -1,7 +1,7 @@
 //! Ports: what the domain needs from the outside world, as traits. Adapters live in other
 //! crates; tests can implement them in memory.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 {%- if example %}
 
@@ -31,13 +31,14 @@ pub trait IdGenerator: Send + Sync {
     fn next_id(&self) -> Uuid;
 }
 
-/// The wall clock.
+/// The wall clock, to the microsecond: the precision every supported database keeps, so a
+/// timestamp reads back exactly as it was written.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Opening the connection pool, the same way for SQLite and PostgreSQL.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
@@ -27,6 +28,13 @@ pub async fn connect(options: &DatabaseOptions) -> Result<DatabaseConnection, Pe
         .connect_timeout(options.connect_timeout)
         .acquire_timeout(options.acquire_timeout)
         .sqlx_logging(false);
+    if let Some(file) = sqlite_file(&options.url)
+        && let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            PersistenceError::Unavailable(format!("cannot create {}: {err}", dir.display()))
+        })?;
+    }
     if options.url.starts_with("sqlite:") {
         let busy_timeout = options.acquire_timeout;
         connect.map_sqlx_sqlite_opts(move |sqlite| {
@@ -41,8 +49,29 @@ pub async fn connect(options: &DatabaseOptions) -> Result<DatabaseConnection, Pe
     Ok(Database::connect(connect).await?)
 }
 
+/// The file behind a `sqlite:` URL, if it names one (not `:memory:`).
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
 /// A cheap round trip, for readiness checks.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), PersistenceError> {
     db.execute_unprepared("SELECT 1").await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        let file = |url| sqlite_file(url).map(|path| path.display().to_string());
+        assert_eq!(file("sqlite://data/app.db?mode=rwc").as_deref(), Some("data/app.db"));
+        assert_eq!(file("sqlite:///tmp/app.db").as_deref(), Some("/tmp/app.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://localhost/app"), None);
+    }
 }

@@ -7,7 +7,12 @@ use anyhow::Context;
 use api::ServiceInfo;
 use clap::{Parser, Subcommand, ValueEnum};
 use migration::{Migrator, MigratorTrait};
+{%- if auth %}
+use secrecy::ExposeSecret;
+use server::settings::{LoadedSettings, Profile, Settings};
+{%- else %}
 use server::settings::{LoadedSettings, Settings};
+{%- endif %}
 use server::startup::{self, App};
 use server::telemetry;
 
@@ -40,6 +45,21 @@ enum Command {
     },
     /// Print the effective configuration, secrets redacted.
     Config,
+{%- if auth %}
+    /// Mint a bearer token signed with the configured secret, for local use.
+    /// Refused in the production profile.
+    DevToken {
+        /// The token's subject.
+        #[arg(long, default_value = "developer")]
+        subject: String,
+        /// A scope to grant (repeatable); default: every scope.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Validity in minutes.
+        #[arg(long, default_value_t = 60)]
+        ttl_minutes: u64,
+    },
+{%- endif %}
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +108,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&settings)?);
             Ok(())
         }
+{%- if auth %}
+        Command::DevToken {
+            subject,
+            scopes,
+            ttl_minutes,
+        } => {
+            let LoadedSettings { profile, settings } = Settings::load()?;
+            if profile == Profile::Production {
+                anyhow::bail!("dev-token is refused in the production profile");
+            }
+            let scopes: Vec<&str> = if scopes.is_empty() {
+                api::auth::ALL_SCOPES.to_vec()
+            } else {
+                scopes.iter().map(String::as_str).collect()
+            };
+            let verifier = api::auth::JwtVerifier::new(
+                settings.auth.jwt_secret.expose_secret().as_bytes(),
+                &settings.auth.issuer,
+                &settings.auth.audience,
+            );
+            let ttl = std::time::Duration::from_secs(ttl_minutes.saturating_mul(60));
+            println!("{}", verifier.mint(&subject, &scopes, ttl)?);
+            Ok(())
+        }
+{%- endif %}
         Command::Migrate { action } => {
             let LoadedSettings { profile, settings } = Settings::load()?;
             let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;

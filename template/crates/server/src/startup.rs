@@ -19,7 +19,7 @@ use persistence::SeaOrmOrderRepository;
 {%- endif %}
 use persistence::{DatabaseConnection, DatabaseOptions};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{Endpoint, EndpointExt, Server};
+use poem::{EndpointExt, Server};
 {%- if auth %}
 use secrecy::ExposeSecret;
 {%- endif %}

@@ -1,0 +1,52 @@
+//! Liveness and readiness, for load balancers and Kubernetes probes.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use crate::ApiError;
+use crate::routes::ApiTags;
+
+/// Something the service needs before it can take traffic (the database, ...). The binary
+/// implements it over the real adapters.
+#[async_trait]
+pub trait ReadinessProbe: Send + Sync {
+    /// `Err` carries a short, client-safe reason.
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// The health answer.
+#[derive(Debug, Object)]
+pub struct HealthStatus {
+    /// `ok` when healthy.
+    pub status: String,
+}
+
+#[derive(Debug)]
+pub struct HealthApi;
+
+#[OpenApi(tag = "ApiTags::Health")]
+impl HealthApi {
+    /// Liveness: the process is up and serving HTTP.
+    #[oai(path = "/health/live", method = "get", operation_id = "health_live")]
+    async fn live(&self) -> Json<HealthStatus> {
+        Json(HealthStatus {
+            status: "ok".to_owned(),
+        })
+    }
+
+    /// Readiness: every dependency answers, so traffic may be routed here.
+    #[oai(path = "/health/ready", method = "get", operation_id = "health_ready")]
+    async fn ready(
+        &self,
+        probe: Data<&Arc<dyn ReadinessProbe>>,
+    ) -> Result<Json<HealthStatus>, ApiError> {
+        probe.check().await.map_err(ApiError::unavailable)?;
+        Ok(Json(HealthStatus {
+            status: "ok".to_owned(),
+        }))
+    }
+}

@@ -1,0 +1,19 @@
+//! The HTTP API: poem-openapi handlers and DTOs, RFC 9457 problem responses, authentication and
+//! the middleware stack. The OpenAPI document is generated from these typed handlers.
+//!
+//! May depend on: `domain` and the web stack (poem, poem-openapi, validator). Never on
+//! `persistence` or `migration`: handlers reach storage only through the domain's ports, which
+//! the binary hands in through [`ApiState`]. Handlers stay thin: parse and validate the DTO, call
+//! a use case, map the result.
+#![forbid(unsafe_code)]
+pub mod auth;
+mod health;
+mod middleware;
+mod orders;
+mod problem;
+mod routes;
+
+pub use health::ReadinessProbe;
+pub use middleware::HttpOptions;
+pub use problem::{ApiError, FieldError, Problem};
+pub use routes::{ApiState, ServiceInfo, app, openapi_service};

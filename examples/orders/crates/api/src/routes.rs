@@ -1,0 +1,69 @@
+//! The composition of the HTTP surface: which APIs exist, where the OpenAPI document and its UI
+//! are served, and the state handlers receive.
+
+use crate::auth::{JwtVerifier, WhoAmIApi};
+use crate::health::{HealthApi, ReadinessProbe};
+use crate::middleware::{HttpOptions, stack};
+use crate::orders::OrdersApi;
+use domain::order_service::OrderService;
+use poem::{Endpoint, EndpointExt, Response, Route};
+use poem_openapi::{OpenApi, OpenApiService, Tags};
+use std::sync::Arc;
+
+/// Tags group operations in the OpenAPI document and its UI.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Liveness and readiness probes.
+    Health,
+    /// Orders: the example resource.
+    Orders,
+    /// The caller's identity.
+    Identity,
+}
+
+/// What the handlers need, handed in by the binary (the composition root).
+#[derive(Clone)]
+pub struct ApiState {
+    pub readiness: Arc<dyn ReadinessProbe>,
+    pub orders: OrderService,
+    pub jwt: JwtVerifier,
+}
+
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState").finish_non_exhaustive()
+    }
+}
+
+/// Every API of the service, as one OpenAPI document. Needs no state and no server, so the
+/// document can be exported by a build step (`<binary> openapi`).
+pub fn openapi_service(info: ServiceInfo) -> OpenApiService<impl OpenApi, ()> {
+    OpenApiService::new((HealthApi, OrdersApi, WhoAmIApi), info.name, info.version)
+        .description(info.description)
+}
+
+/// How the service names itself in its OpenAPI document.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub version: &'static str,
+}
+
+/// The whole HTTP application: routes, documentation, state and middleware.
+pub fn app(
+    info: ServiceInfo,
+    state: ApiState,
+    options: HttpOptions,
+) -> impl Endpoint<Output = Response> + 'static {
+    let api = openapi_service(info);
+    let routes = Route::new()
+        .at("/openapi.json", api.spec_endpoint())
+        .at("/openapi.yaml", api.spec_endpoint_yaml())
+        .nest("/docs", api.swagger_ui())
+        .nest("/", api)
+        .data(state.readiness)
+        .data(state.orders)
+        .data(state.jwt);
+    stack(routes, options)
+}

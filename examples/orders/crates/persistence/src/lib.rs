@@ -1,0 +1,17 @@
+//! Persistence adapters: sea-orm entities and the implementations of the domain's ports, for
+//! SQLite (the embedded default) and PostgreSQL through the same code.
+//!
+//! May depend on: `domain` and sea-orm. Never on `api`: nothing here knows about HTTP.
+//! Database errors are mapped to [`PersistenceError`] and from there to `DomainError` at the
+//! port boundary, so callers never see SQL.
+#![forbid(unsafe_code)]
+
+mod database;
+mod entity;
+mod error;
+mod order_repository;
+
+pub use database::{DatabaseOptions, connect, ping};
+pub use error::PersistenceError;
+pub use order_repository::SeaOrmOrderRepository;
+pub use sea_orm::DatabaseConnection;

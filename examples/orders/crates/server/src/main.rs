@@ -1,0 +1,177 @@
+//! The service's command line: `serve` (the default), `migrate`, `openapi`, `config`.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use api::ServiceInfo;
+use clap::{Parser, Subcommand, ValueEnum};
+use migration::{Migrator, MigratorTrait};
+use secrecy::ExposeSecret;
+use server::settings::{LoadedSettings, Profile, Settings};
+use server::startup::{self, App};
+use server::telemetry;
+
+const SERVICE_INFO: ServiceInfo = ServiceInfo {
+    name: env!("CARGO_BIN_NAME"),
+    description: env!("CARGO_PKG_DESCRIPTION"),
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+#[derive(Debug, Parser)]
+#[command(name = env!("CARGO_BIN_NAME"), version, about = env!("CARGO_PKG_DESCRIPTION"))]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply or revert database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the OpenAPI document (no server, no database needed).
+    Openapi {
+        #[arg(long, value_enum, default_value_t = SpecFormat::Yaml)]
+        format: SpecFormat,
+    },
+    /// Print the effective configuration, secrets redacted.
+    Config,
+    /// Mint a bearer token signed with the configured secret, for local use.
+    /// Refused in the production profile.
+    DevToken {
+        /// The token's subject.
+        #[arg(long, default_value = "developer")]
+        subject: String,
+        /// A scope to grant (repeatable); default: every scope.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Validity in minutes.
+        #[arg(long, default_value_t = 60)]
+        ttl_minutes: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the last `steps` migrations.
+    Down {
+        #[arg(default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SpecFormat {
+    Yaml,
+    Json,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi { format } => {
+            let api = api::openapi_service(SERVICE_INFO);
+            match format {
+                SpecFormat::Yaml => print!("{}", api.spec_yaml()),
+                SpecFormat::Json => println!("{}", api.spec()),
+            }
+            Ok(())
+        }
+        Command::Config => {
+            let LoadedSettings { profile, settings } = Settings::load()?;
+            println!("# profile: {}", profile.as_str());
+            println!("{}", serde_json::to_string_pretty(&settings)?);
+            Ok(())
+        }
+        Command::DevToken {
+            subject,
+            scopes,
+            ttl_minutes,
+        } => {
+            let LoadedSettings { profile, settings } = Settings::load()?;
+            if profile == Profile::Production {
+                anyhow::bail!("dev-token is refused in the production profile");
+            }
+            let scopes: Vec<&str> = if scopes.is_empty() {
+                api::auth::ALL_SCOPES.to_vec()
+            } else {
+                scopes.iter().map(String::as_str).collect()
+            };
+            let verifier = api::auth::JwtVerifier::new(
+                settings.auth.jwt_secret.expose_secret().as_bytes(),
+                &settings.auth.issuer,
+                &settings.auth.audience,
+            );
+            let ttl = std::time::Duration::from_secs(ttl_minutes.saturating_mul(60));
+            println!("{}", verifier.mint(&subject, &scopes, ttl)?);
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let LoadedSettings { profile, settings } = Settings::load()?;
+            let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
+            let result = migrate(&settings, action).await;
+            telemetry.shutdown().await;
+            result
+        }
+        Command::Serve => {
+            let LoadedSettings { profile, settings } = Settings::load()?;
+            let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
+            let result = serve(&settings).await;
+            if let Err(err) = &result {
+                tracing::error!(
+                    error = format!("{err:#}"),
+                    "the service stopped with an error"
+                );
+            }
+            telemetry.shutdown().await;
+            result
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let app = App::build(settings, SERVICE_INFO).await?;
+    let bound = app.bind(settings.http.host, settings.http.port).await?;
+    if let Some(address) = bound.local_addr() {
+        tracing::info!(
+            "{} {} listening on http://{address} (API docs: http://{address}/docs)",
+            SERVICE_INFO.name,
+            SERVICE_INFO.version
+        );
+    }
+    bound.serve_until(startup::shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let db = startup::connect_database(settings).await?;
+    match action {
+        MigrateAction::Up => Migrator::up(&db, None).await?,
+        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateAction::Status => Migrator::status(&db).await?,
+    }
+    db.close()
+        .await
+        .context("closing the database pool failed")?;
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! Wiring: connect the database, apply migrations when configured, plug the adapters into the
+//! domain's ports and the API, bind, serve, and shut down gracefully.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use api::{ApiState, HttpOptions, ReadinessProbe, ServiceInfo};
+use async_trait::async_trait;
+use domain::order_service::OrderService;
+use domain::ports::{SystemClock, UuidV7Generator};
+use migration::{Migrator, MigratorTrait};
+use persistence::SeaOrmOrderRepository;
+use persistence::{DatabaseConnection, DatabaseOptions};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{EndpointExt, Server};
+use secrecy::ExposeSecret;
+
+use crate::settings::Settings;
+
+/// A wired service, ready to bind.
+pub struct App {
+    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    db: DatabaseConnection,
+    shutdown_grace: Duration,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+/// Readiness = the database answers.
+struct DatabaseReadiness(DatabaseConnection);
+
+#[async_trait]
+impl ReadinessProbe for DatabaseReadiness {
+    async fn check(&self) -> Result<(), String> {
+        persistence::ping(&self.0).await.map_err(|err| {
+            tracing::warn!(error = %err, "readiness check failed");
+            "the database is unreachable".to_owned()
+        })
+    }
+}
+
+/// Connects to the database described by `settings`.
+pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = &settings.database;
+    persistence::connect(&DatabaseOptions {
+        url: db.url.clone(),
+        max_connections: db.max_connections,
+        min_connections: db.min_connections,
+        connect_timeout: db.connect_timeout,
+        acquire_timeout: db.acquire_timeout,
+    })
+    .await
+    .context("cannot connect to the database (database.url)")
+}
+
+impl App {
+    /// Connects, migrates if `database.migrate_on_start`, and wires every adapter.
+    pub async fn build(settings: &Settings, info: ServiceInfo) -> anyhow::Result<Self> {
+        let db = connect_database(settings).await?;
+        if settings.database.migrate_on_start {
+            Migrator::up(&db, None)
+                .await
+                .context("applying database migrations failed")?;
+        }
+        let state = ApiState {
+            readiness: Arc::new(DatabaseReadiness(db.clone())),
+            orders: OrderService::new(
+                Arc::new(SeaOrmOrderRepository::new(db.clone())),
+                Arc::new(SystemClock),
+                Arc::new(UuidV7Generator),
+            ),
+            jwt: api::auth::JwtVerifier::new(
+                settings.auth.jwt_secret.expose_secret().as_bytes(),
+                &settings.auth.issuer,
+                &settings.auth.audience,
+            ),
+        };
+        let options = HttpOptions {
+            request_timeout: settings.http.request_timeout,
+        };
+        Ok(Self {
+            endpoint: api::app(info, state, options).boxed(),
+            db,
+            shutdown_grace: settings.http.shutdown_grace,
+        })
+    }
+
+    /// Binds the listening socket (port 0 picks a free port).
+    pub async fn bind(self, host: std::net::IpAddr, port: u16) -> anyhow::Result<BoundApp> {
+        let address = SocketAddr::new(host, port);
+        let acceptor = TcpListener::bind(address)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {address} (http.host, http.port)"))?;
+        Ok(BoundApp {
+            app: self,
+            acceptor,
+        })
+    }
+}
+
+/// A service with its socket bound: it knows its address and can serve.
+pub struct BoundApp {
+    app: App,
+    acceptor: TcpAcceptor,
+}
+
+impl std::fmt::Debug for BoundApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundApp")
+            .field("address", &self.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BoundApp {
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.acceptor
+            .local_addr()
+            .first()
+            .and_then(|address| address.as_socket_addr().copied())
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
+    /// within `http.shutdown_grace`, and closes the database pool.
+    pub async fn serve_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        let App {
+            endpoint,
+            db,
+            shutdown_grace,
+        } = self.app;
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(endpoint, shutdown, Some(shutdown_grace))
+            .await
+            .context("the HTTP server failed")?;
+        db.close()
+            .await
+            .context("closing the database pool failed")?;
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

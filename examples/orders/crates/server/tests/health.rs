@@ -1,0 +1,74 @@
+//! Health, the OpenAPI document, and framework-level errors, through a real server.
+// Test code: a panic is how a failed expectation reports itself.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use support::{TestDatabase, TestServer, problem};
+
+async fn liveness_and_readiness_answer_ok(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    for path in ["/health/live", "/health/ready"] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+    }
+    server.stop().await;
+}
+
+async fn the_openapi_document_is_served(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    let json: serde_json::Value = server
+        .client
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(json["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(json["paths"]["/health/ready"]["get"].is_object());
+    let yaml = server
+        .client
+        .get(server.url("/openapi.yaml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(yaml.status(), 200);
+    let docs = server.client.get(server.url("/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    server.stop().await;
+}
+
+async fn unknown_routes_are_problems_with_the_request_id(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    let response = server
+        .client
+        .get(server.url("/no/such/route"))
+        .header("x-request-id", "req-0042")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "req-0042");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let body = problem(response, 404).await;
+    assert_eq!(body["request_id"], "req-0042");
+    assert_eq!(body["type"], "https://problems.example.com/not-found");
+
+    let wrong_method = server
+        .client
+        .delete(server.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    problem(wrong_method, 405).await;
+    server.stop().await;
+}
+
+on_every_database!(
+    liveness_and_readiness_answer_ok,
+    the_openapi_document_is_served,
+    unknown_routes_are_problems_with_the_request_id,
+);

@@ -1,0 +1,203 @@
+//! Test support: a real server on 127.0.0.1 port 0 over a real database, either a fresh
+//! SQLite file or a fresh PostgreSQL database (when `TEST_DATABASE_URL` is set), created for
+//! the test and dropped after it.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, Database};
+use server::settings::Settings;
+use server::startup::App;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The variable that points the suite at a PostgreSQL server, e.g.
+/// `postgres://postgres@127.0.0.1:5432/test`. Each test creates and drops its own database.
+pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+
+/// The signing secret the test server uses.
+pub const TEST_JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
+
+/// A database for one test.
+pub struct TestDatabase {
+    pub url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        Self {
+            url,
+            _sqlite_dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (with a notice) when `TEST_DATABASE_URL` is unset.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(admin_url) = std::env::var(TEST_DATABASE_URL) else {
+            eprintln!("SKIPPED on PostgreSQL: {TEST_DATABASE_URL} is not set");
+            return None;
+        };
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create the test database");
+        admin.close().await.ok();
+        let (base, _) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let (server, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL has a path");
+        Some(Self {
+            url: format!("{server}/{name}"),
+            _sqlite_dir: None,
+            postgres: Some((admin_url, name)),
+        })
+    }
+
+    async fn drop_database(&self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            let admin = Database::connect(admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await
+                .expect("drop the test database");
+            admin.close().await.ok();
+        }
+    }
+}
+
+/// Settings for a test server over `db`, listening on a free port.
+pub fn settings(db: &TestDatabase) -> Settings {
+    let mut settings = Settings::default();
+    settings.http.host = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    settings.http.port = 0;
+    settings.http.shutdown_grace = Duration::from_secs(5);
+    settings.database.url = db.url.clone();
+    settings.database.migrate_on_start = true;
+    settings.auth.jwt_secret = TEST_JWT_SECRET.into();
+    settings
+}
+
+/// A running service and an HTTP client for it.
+pub struct TestServer {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    db: TestDatabase,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+const TEST_SERVICE: api::ServiceInfo = api::ServiceInfo {
+    name: "test-service",
+    description: "integration tests",
+    version: "0.0.0",
+};
+
+impl TestServer {
+    pub async fn start(db: TestDatabase) -> Self {
+        Self::start_with(db, |_| {}).await
+    }
+
+    pub async fn start_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = settings(&db);
+        adjust(&mut settings);
+        let app = App::build(&settings, TEST_SERVICE)
+            .await
+            .expect("the service builds");
+        let bound = app
+            .bind(settings.http.host, settings.http.port)
+            .await
+            .expect("the service binds");
+        let address = bound.local_addr().expect("a socket address");
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(bound.serve_until(async {
+            stop.await.ok();
+        }));
+        Self {
+            base_url: format!("http://{address}"),
+            client: reqwest::Client::new(),
+            db,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Stops the server gracefully, checks it stopped cleanly, and drops the database.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("clean shutdown");
+        }
+        self.db.drop_database().await;
+    }
+}
+
+/// A token signed with the test server's secret.
+pub fn token(scopes: &[&str]) -> String {
+    let defaults = Settings::default();
+    api::auth::JwtVerifier::new(
+        TEST_JWT_SECRET.as_bytes(),
+        &defaults.auth.issuer,
+        &defaults.auth.audience,
+    )
+    .mint("test-user", scopes, Duration::from_secs(300))
+    .expect("mint a token")
+}
+
+/// Reads a problem+json body, checking the content type and the RFC 9457 members.
+pub async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: serde_json::Value = response.json().await.expect("a JSON problem");
+    assert_eq!(body["status"], status, "{body}");
+    for member in ["type", "title", "detail", "request_id"] {
+        assert!(body[member].is_string(), "missing `{member}` in {body}");
+    }
+    body
+}
+
+/// Declares each listed scenario as one test on SQLite and one on PostgreSQL.
+#[macro_export]
+macro_rules! on_every_database {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario($crate::support::TestDatabase::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    if let Some(db) = $crate::support::TestDatabase::postgres().await {
+                        super::$scenario(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
