@@ -176,6 +176,29 @@ fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Result<()> {
     Ok(())
 }
 
+/// Sets the modification time of every file under `dir` to now.
+///
+/// All renderings share one target directory and their crates have the same names and
+/// versions, so they compile to the same artifact paths. Cargo decides freshness by comparing
+/// source and artifact times: a rendering written before the previous rendering was built
+/// would look up to date and silently reuse the other rendering's crates (and its xtask,
+/// which runs in the other directory). Touching the sources first makes cargo rebuild the
+/// rendering's own crates while registry dependencies stay shared.
+fn mark_modified_now(dir: &Path) -> Result<()> {
+    let now = std::time::SystemTime::now();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.with_context(|| format!("walking {}", dir.display()))?;
+        if entry.file_type().is_file() {
+            fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .and_then(|file| file.set_modified(now))
+                .with_context(|| format!("touching {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs the CI steps for the repository at `root`.
 pub fn run(root: &Path, args: &Args) -> Result<()> {
     let mut report = Report::default();
@@ -293,6 +316,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
                 }
                 None => {
                     report.step(&step, || {
+                        mark_modified_now(dir)?;
                         cargo(
                             dir,
                             &["xtask", "ci"],

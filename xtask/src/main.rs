@@ -98,6 +98,7 @@ fn project_root() -> Result<PathBuf> {
 }
 
 fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: bool) -> Result<()> {
+    render::validate_project_name(name)?;
     let out_dir = render::absolute(destination)?.join(name);
     let answers = render::resolve_answers(&render::placeholders(root)?, defines)?;
     if out_dir.exists() {

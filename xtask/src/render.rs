@@ -36,6 +36,10 @@ pub struct Placeholder {
     pub name: String,
     pub is_bool: bool,
     pub default: Option<String>,
+    /// The question cargo-generate asks; it says what is allowed.
+    pub prompt: Option<String>,
+    /// The regex every answer must match, if any.
+    pub regex: Option<String>,
 }
 
 /// One `key=value` answer to a placeholder.
@@ -82,10 +86,17 @@ fn parse_placeholders(text: &str) -> Result<Vec<Placeholder>> {
                 toml::Value::String(s) => s.clone(),
                 other => other.to_string(),
             });
+            let text = |key: &str| {
+                spec.get(key)
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_owned)
+            };
             Ok(Placeholder {
                 name: name.clone(),
                 is_bool,
                 default,
+                prompt: text("prompt"),
+                regex: text("regex"),
             })
         })
         .collect()
@@ -102,6 +113,19 @@ pub fn resolve_answers(placeholders: &[Placeholder], defines: &[Answer]) -> Resu
                 value == "true" || value == "false",
                 "`{key}` is a bool placeholder: use {key}=true or {key}=false, not `{value}`"
             ),
+            Some(Placeholder {
+                regex: Some(pattern),
+                prompt,
+                ..
+            }) => {
+                let regex = regex::Regex::new(pattern)
+                    .with_context(|| format!("the regex of placeholder `{key}` is invalid"))?;
+                ensure!(
+                    regex.is_match(value),
+                    "`{value}` is not allowed for `{key}`: {}",
+                    prompt.as_deref().unwrap_or(pattern)
+                );
+            }
             Some(_) => {}
             None if BUILTINS.contains(&key.as_str()) => {}
             None => {
@@ -133,6 +157,78 @@ pub fn resolve_answers(placeholders: &[Placeholder], defines: &[Answer]) -> Resu
         }
     }
     Ok(answers)
+}
+
+/// Checks a project name the way cargo checks a package name, so that a bad name is refused
+/// before anything is written: ASCII letters, digits, `-` and `_`, starting with a letter,
+/// and not a Rust keyword or a name cargo reserves.
+pub fn validate_project_name(name: &str) -> Result<()> {
+    const RESERVED: &[&str] = &[
+        "as",
+        "async",
+        "await",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "dyn",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "pub",
+        "ref",
+        "return",
+        "self",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "type",
+        "unsafe",
+        "use",
+        "where",
+        "while",
+        "test",
+        "core",
+        "std",
+        "alloc",
+        "proc_macro",
+        "proc-macro",
+        "xtask",
+        "domain",
+        "persistence",
+        "migration",
+        "api",
+        "server",
+    ];
+    let well_formed = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    ensure!(
+        well_formed,
+        "`{name}` is not a valid project name: use ASCII letters, digits, `-` and `_`, \
+         starting with a letter (e.g. `orders` or `billing-api`)"
+    );
+    ensure!(
+        !RESERVED.contains(&name),
+        "`{name}` is reserved (a Rust keyword, a name cargo reserves, or a crate of the \
+         rendered workspace): pick another project name"
+    );
+    Ok(())
 }
 
 /// One combination of the template's boolean placeholders.
@@ -419,5 +515,40 @@ ignore = ["src/example.rs"]
         assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
         // An existing destination is refused.
         assert!(render(root.path(), "demo", &answers, &dest).is_err());
+    }
+
+    #[test]
+    fn project_names_follow_cargo_rules() {
+        for good in ["orders", "billing-api", "svc_2"] {
+            assert!(validate_project_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "9lives",
+            "two words",
+            "",
+            "-x",
+            "fn",
+            "test",
+            "api",
+            "naïve",
+        ] {
+            assert!(validate_project_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn answers_must_match_the_placeholder_regex_and_the_error_quotes_the_prompt() {
+        let placeholders = parse_placeholders(
+            "[placeholders.http_port]\ntype = \"string\"\nprompt = \"Port (1024-65535)\"\n\
+             default = \"8080\"\nregex = \"^[1-9][0-9]{3,4}$\"\n",
+        )
+        .unwrap();
+        let defines = [("http_port".to_owned(), "80".to_owned())];
+        let err = resolve_answers(&placeholders, &defines)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Port (1024-65535)"), "{err}");
+        let defines = [("http_port".to_owned(), "9000".to_owned())];
+        assert!(resolve_answers(&placeholders, &defines).is_ok());
     }
 }
