@@ -334,6 +334,13 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
 
     report.print();
     let failed = report.failures();
+    // A plain closing line that CI systems read.
+    let passed = report
+        .rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Pass))
+        .count();
+    println!("steps: {passed} passed, {failed} failed");
     ensure!(!report.rows.is_empty(), "no step selected");
     if failed > 0 {
         bail!("{failed} of {} step(s) failed", report.rows.len());

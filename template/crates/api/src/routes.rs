@@ -55,7 +55,7 @@ impl std::fmt::Debug for ApiState {
 /// document can be exported by a build step (`<binary> openapi`).
 pub fn openapi_service(info: ServiceInfo) -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
-        (HealthApi{% if example %}, OrdersApi{% endif %}{% if auth %}, WhoAmIApi{% endif %}{% unless example or auth %},{% endunless %}),
+        {% if example or auth %}(HealthApi{% if example %}, OrdersApi{% endif %}{% if auth %}, WhoAmIApi{% endif %}){% else %}HealthApi{% endif %},
         info.name,
         info.version,
     )
