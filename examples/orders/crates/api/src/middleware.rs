@@ -119,6 +119,9 @@ async fn into_problem(response: Response, request_id: Option<String>) -> Respons
             StatusCode::GATEWAY_TIMEOUT => "the request took too long to process".to_owned(),
             _ => "an unexpected error occurred".to_owned(),
         }
+    } else if status == StatusCode::UNAUTHORIZED {
+        // The framework's own text ("authorization error") says less than this.
+        "a valid bearer token is required (Authorization: Bearer <token>)".to_owned()
     } else if text.trim().is_empty() {
         problem.title.clone()
     } else {
