@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::{check, render};
+use crate::{answers, check, render};
 
 /// The steps of `cargo xtask ci`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -231,16 +231,16 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     let mut combos = Vec::new();
     if wants_renders {
         report.step("read template options", || {
-            let placeholders = render::placeholders(root)?;
-            combos = render::bool_combos(&placeholders)
+            let placeholders = answers::placeholders(root)?;
+            combos = answers::bool_combos(&placeholders)
                 .into_iter()
                 .map(|combo| {
-                    let answers = render::resolve_answers(&placeholders, &combo.defines)?;
+                    let answers = answers::resolve_answers(&placeholders, &combo.defines)?;
                     Ok((combo.name, answers))
                 })
                 .collect::<Result<Vec<_>>>()?;
             for (name, answers) in &combos {
-                println!("{name}: {}", render::describe(answers));
+                println!("{name}: {}", answers::describe(answers));
             }
             Ok(())
         });

@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+mod answers;
 mod check;
 mod ci;
 mod render;
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use render::Answer;
+use answers::Answer;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,7 +66,7 @@ enum Cmd {
 }
 
 fn parse_define(s: &str) -> Result<Answer> {
-    render::parse_define(s)
+    answers::parse_define(s)
 }
 
 /// The name of the example project in `examples/`.
@@ -98,9 +99,9 @@ fn project_root() -> Result<PathBuf> {
 }
 
 fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: bool) -> Result<()> {
-    render::validate_project_name(name)?;
+    answers::validate_project_name(name)?;
     let out_dir = render::absolute(destination)?.join(name);
-    let answers = render::resolve_answers(&render::placeholders(root)?, defines)?;
+    let answers = answers::resolve_answers(&answers::placeholders(root)?, defines)?;
     if out_dir.exists() {
         if !force {
             bail!(
@@ -110,7 +111,7 @@ fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: b
         }
         fs::remove_dir_all(&out_dir).with_context(|| format!("removing {}", out_dir.display()))?;
     }
-    println!("answers: {}", render::describe(&answers));
+    println!("answers: {}", answers::describe(&answers));
     render::render(root, name, &answers, &out_dir)?;
     println!("\nRendered `{name}` into {}", out_dir.display());
     println!("Next:\n    cd {} && cargo run", out_dir.display());
@@ -129,7 +130,7 @@ pub fn examples(root: &Path, check: bool) -> Result<()> {
         .tempdir_in(&scratch_parent)
         .context("creating a scratch directory")?;
     let fresh = scratch.path().join(EXAMPLE_NAME);
-    let answers = render::resolve_answers(&render::placeholders(root)?, &[])?;
+    let answers = answers::resolve_answers(&answers::placeholders(root)?, &[])?;
     render::render(root, EXAMPLE_NAME, &answers, &fresh)?;
 
     if check {
