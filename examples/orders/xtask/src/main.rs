@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+mod migrations;
+
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project automation")]
 struct Cli {
@@ -31,6 +33,12 @@ enum Task {
     },
     /// `cargo fmt --check`, clippy with `-D warnings`, and the architecture rules.
     Lint,
+    /// Database migrations: `up`, `down [N] | --all`, `status`, `fresh [--force]` (run by the
+    /// service binary with the project's configuration), or `new <name>` to add one.
+    Migrate {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<String>,
+    },
     /// Export or check the OpenAPI document at `docs/openapi.yaml`.
     Openapi {
         #[command(subcommand)]
@@ -55,6 +63,7 @@ const STEPS: &[(&str, Step)] = &[
     ("clippy", clippy),
     ("architecture", architecture),
     ("test", test),
+    ("migrations", migrations::round_trip),
 ];
 
 fn main() -> ExitCode {
@@ -65,6 +74,10 @@ fn main() -> ExitCode {
         Task::Lint => fmt(&root)
             .and_then(|()| clippy(&root))
             .and_then(|()| architecture(&root)),
+        Task::Migrate { args } => match args.as_slice() {
+            [new, name] if new == "new" => migrations::new_migration(&root, name),
+            _ => migrations::run_binary(&root, &args),
+        },
         Task::Openapi {
             action: OpenapiAction::Export,
         } => openapi_export(&root),

@@ -4,11 +4,15 @@
 use async_trait::async_trait;
 use domain::DomainError;
 use domain::order::{Currency, Email, Money, Note, Order, OrderId, OrderState};
-use domain::ports::OrderRepository;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use domain::ports::{OrderQuery, OrderRepository};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 
 use crate::PersistenceError;
-use crate::entity::order::{ActiveModel, Entity as Orders, Model};
+use crate::entity::order::{ActiveModel, Column, Entity as Orders, Model};
 
 /// Orders stored in the `orders` table.
 #[derive(Debug, Clone)]
@@ -40,6 +44,64 @@ impl OrderRepository for SeaOrmOrderRepository {
             .await
             .map_err(PersistenceError::from)?;
         Ok(row.map(to_order).transpose()?)
+    }
+
+    /// One conditional `UPDATE ... WHERE id = ? AND version = ?`: the check and the write are
+    /// atomic, so of two concurrent updates from the same version exactly one succeeds.
+    #[tracing::instrument(name = "db.orders.update", skip_all, fields(order.id = %order.id()))]
+    async fn update(&self, order: &Order, expected_version: i64) -> Result<(), DomainError> {
+        let updated = Orders::update_many()
+            .col_expr(Column::Status, Expr::value(order.status().as_str()))
+            .col_expr(Column::Version, Expr::value(order.version()))
+            .col_expr(Column::UpdatedAt, Expr::value(order.updated_at()))
+            .filter(Column::Id.eq(order.id().as_uuid()))
+            .filter(Column::Version.eq(expected_version))
+            .exec(&self.db)
+            .await
+            .map_err(PersistenceError::from)?;
+        if updated.rows_affected == 1 {
+            return Ok(());
+        }
+        match self.find(order.id()).await? {
+            Some(_) => Err(DomainError::Conflict(
+                "the order was changed concurrently; read it again and retry".into(),
+            )),
+            None => Err(DomainError::NotFound {
+                entity: "order",
+                id: order.id().to_string(),
+            }),
+        }
+    }
+
+    /// Keyset pagination over the `(created_at, id)` index, newest first.
+    #[tracing::instrument(name = "db.orders.list", skip_all)]
+    async fn list(&self, query: &OrderQuery) -> Result<Vec<Order>, DomainError> {
+        let mut select = Orders::find();
+        if let Some(status) = query.status {
+            select = select.filter(Column::Status.eq(status.as_str()));
+        }
+        if let Some(after) = query.after {
+            select = select.filter(
+                Condition::any()
+                    .add(Column::CreatedAt.lt(after.created_at))
+                    .add(
+                        Condition::all()
+                            .add(Column::CreatedAt.eq(after.created_at))
+                            .add(Column::Id.lt(after.id.as_uuid())),
+                    ),
+            );
+        }
+        let rows = select
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .limit(u64::from(query.limit))
+            .all(&self.db)
+            .await
+            .map_err(PersistenceError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(to_order)
+            .collect::<Result<Vec<_>, _>>()?)
     }
 }
 

@@ -9,10 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use migration::{Migrator, MigratorTrait};
 {%- if auth %}
 use secrecy::ExposeSecret;
-use server::settings::{LoadedSettings, Profile, Settings};
-{%- else %}
-use server::settings::{LoadedSettings, Settings};
 {%- endif %}
+use server::settings::{LoadedSettings, Profile, Settings};
 use server::startup::{self, App};
 use server::telemetry;
 
@@ -66,13 +64,20 @@ enum Command {
 enum MigrateAction {
     /// Apply every pending migration.
     Up,
-    /// Revert the last `steps` migrations.
+    /// Revert the last `steps` migrations (default 1), or all of them with `--all`.
     Down {
-        #[arg(default_value_t = 1)]
+        #[arg(default_value_t = 1, conflicts_with = "all")]
         steps: u32,
+        #[arg(long)]
+        all: bool,
     },
     /// List migrations and whether each is applied.
     Status,
+    /// Drop every table and apply all migrations again. Refused in production unless forced.
+    Fresh {
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -136,7 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => {
             let LoadedSettings { profile, settings } = Settings::load()?;
             let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
-            let result = migrate(&settings, action).await;
+            let result = migrate(&settings, profile, action).await;
             telemetry.shutdown().await;
             result
         }
@@ -168,12 +173,19 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+async fn migrate(settings: &Settings, profile: Profile, action: MigrateAction) -> anyhow::Result<()> {
+    if let MigrateAction::Fresh { force: false } = action
+        && profile == Profile::Production
+    {
+        anyhow::bail!("`migrate fresh` drops every table: refused in production without --force");
+    }
     let db = startup::connect_database(settings).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await?,
-        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateAction::Down { all: true, .. } => Migrator::down(&db, None).await?,
+        MigrateAction::Down { steps, .. } => Migrator::down(&db, Some(steps)).await?,
         MigrateAction::Status => Migrator::status(&db).await?,
+        MigrateAction::Fresh { .. } => Migrator::fresh(&db).await?,
     }
     db.close().await.context("closing the database pool failed")?;
     Ok(())

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{TestDatabase, TestServer, problem};
+use support::{TestDatabase, TestServer, problem, on_every_database};
 
 async fn liveness_and_readiness_answer_ok(db: TestDatabase) {
     let server = TestServer::start(db).await;

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{TestDatabase, TestServer, problem};
+use support::{TestDatabase, TestServer, problem, on_every_database};
 {%- if auth %}
 use support::token;
 {%- endif %}
@@ -102,8 +102,105 @@ async fn malformed_requests_are_problems_not_crashes(db: TestDatabase) {
     server.stop().await;
 }
 
+/// Creates an order and returns its JSON.
+async fn create(server: &TestServer) -> serde_json::Value {
+    let response = authorized(server.client.post(server.url("/api/v1/orders")))
+        .json(&new_order())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn transitions_follow_the_rules_and_the_version(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    let order = create(&server).await;
+    let id = order["id"].as_str().unwrap();
+
+    let stale = authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/pay"))))
+        .header("if-match", "\"9\"")
+        .send()
+        .await
+        .unwrap();
+    problem(stale, 412).await;
+
+    let paid = authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/pay"))))
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 200);
+    assert_eq!(paid.headers()["etag"], "\"2\"");
+    let paid: serde_json::Value = paid.json().await.unwrap();
+    assert_eq!(paid["status"], "paid");
+
+    let cancel = authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/cancel"))))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(cancel, 409).await;
+    assert_eq!(body["type"], "https://problems.example.com/rule-violated");
+
+    let unknown = "00000000-0000-7000-8000-000000000000";
+    let missing = authorized(server.client.post(server.url(&format!("/api/v1/orders/{unknown}/pay"))))
+        .send()
+        .await
+        .unwrap();
+    problem(missing, 404).await;
+    server.stop().await;
+}
+
+async fn listing_pages_with_a_cursor_and_filters_by_status(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    let mut created = Vec::new();
+    for _ in 0..5 {
+        created.push(create(&server).await["id"].as_str().unwrap().to_owned());
+    }
+    let mut seen = Vec::new();
+    let mut url = server.url("/api/v1/orders?limit=2");
+    loop {
+        let page: serde_json::Value = authorized(server.client.get(&url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = server.url(&format!("/api/v1/orders?limit=2&cursor={cursor}")),
+            None => break,
+        }
+    }
+    created.reverse();
+    assert_eq!(seen, created, "every order once, newest first");
+
+    let paid: serde_json::Value = authorized(server.client.get(server.url("/api/v1/orders?status=paid")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["items"], serde_json::json!([]));
+
+    for bad in ["limit=0", "limit=101", "cursor=garbage", "status=shipped"] {
+        let response = authorized(server.client.get(server.url(&format!("/api/v1/orders?{bad}"))))
+            .send()
+            .await
+            .unwrap();
+        problem(response, 400).await;
+    }
+    server.stop().await;
+}
+
 on_every_database!(
     an_order_is_created_then_read_back,
+    transitions_follow_the_rules_and_the_version,
+    listing_pages_with_a_cursor_and_filters_by_status,
     invalid_fields_are_all_reported_at_once,
     malformed_requests_are_problems_not_crashes,
 );

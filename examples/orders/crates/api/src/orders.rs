@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use domain::DomainError;
 use domain::order::{Currency, Email, Money, NewOrder, Note, Order, OrderId, OrderStatus};
-use domain::order_service::OrderService;
+use domain::order_service::{MAX_PAGE_SIZE, OrderService};
+use domain::ports::OrderQuery;
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
@@ -84,6 +85,16 @@ pub enum OrderStatusDto {
     Cancelled,
 }
 
+impl From<OrderStatusDto> for OrderStatus {
+    fn from(status: OrderStatusDto) -> Self {
+        match status {
+            OrderStatusDto::Pending => Self::Pending,
+            OrderStatusDto::Paid => Self::Paid,
+            OrderStatusDto::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
 impl From<OrderStatus> for OrderStatusDto {
     fn from(status: OrderStatus) -> Self {
         match status {
@@ -127,9 +138,60 @@ impl From<&Order> for OrderDto {
     }
 }
 
+/// A page of orders, newest first.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "OrderPage")]
+pub struct OrderPageDto {
+    pub items: Vec<OrderDto>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
 /// The strong validator of an order's current version.
 fn etag(order: &Order) -> String {
     format!("\"{}\"", order.version())
+}
+
+/// The version an `If-Match` header names (`"3"`, `W/"3"`), or `None` for `*` or no header.
+fn expected_version(if_match: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let Some(value) = if_match.map(str::trim).filter(|value| *value != "*") else {
+        return Ok(None);
+    };
+    value
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("If-Match must be an ETag of this API, like \"3\""))
+}
+
+/// Cursors are opaque to clients: base64url of `<created_at in µs>:<id>`.
+mod cursor {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use chrono::DateTime;
+    use domain::order::OrderId;
+    use domain::ports::OrderCursor;
+    use uuid::Uuid;
+
+    pub fn encode(cursor: &OrderCursor) -> String {
+        URL_SAFE_NO_PAD.encode(format!(
+            "{}:{}",
+            cursor.created_at.timestamp_micros(),
+            cursor.id
+        ))
+    }
+
+    pub fn decode(raw: &str) -> Option<OrderCursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (micros, id) = text.split_once(':')?;
+        Some(OrderCursor {
+            created_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: OrderId::from_uuid(Uuid::parse_str(id).ok()?),
+        })
+    }
 }
 
 #[derive(Debug, ApiResponse)]
@@ -144,10 +206,16 @@ pub enum CreateOrderResponse {
 }
 
 #[derive(Debug, ApiResponse)]
-pub enum GetOrderResponse {
-    /// The order.
+pub enum OrderResponse {
+    /// The order, with its version as `ETag`.
     #[oai(status = 200)]
     Ok(Json<OrderDto>, #[oai(header = "ETag")] String),
+}
+
+impl OrderResponse {
+    fn of(order: &Order) -> Self {
+        Self::Ok(Json(OrderDto::from(order)), etag(order))
+    }
 }
 
 #[derive(Debug)]
@@ -184,18 +252,108 @@ impl OrdersApi {
         caller: BearerAuth,
         /// The order's id.
         id: Path<Uuid>,
-    ) -> Result<GetOrderResponse, ApiError> {
+    ) -> Result<OrderResponse, ApiError> {
         caller.require_scope(ORDERS_READ)?;
         let order = orders.get_order(OrderId::from_uuid(id.0)).await?;
-        Ok(GetOrderResponse::Ok(
-            Json(OrderDto::from(&order)),
-            etag(&order),
-        ))
+        Ok(OrderResponse::of(&order))
     }
+
+    /// List orders
+    ///
+    /// Newest first, `limit` at a time; follow `next_cursor` for the next page.
+    #[oai(path = "/orders", method = "get", operation_id = "list_orders")]
+    async fn list_orders(
+        &self,
+        orders: Data<&OrderService>,
+        caller: BearerAuth,
+        /// Orders per page.
+        #[oai(
+            default = "default_page_size",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<u32>,
+        /// The `next_cursor` of the previous page.
+        #[oai(validator(max_length = 200))]
+        cursor: Query<Option<String>>,
+        /// Only orders in this status.
+        status: Query<Option<OrderStatusDto>>,
+    ) -> Result<Json<OrderPageDto>, ApiError> {
+        caller.require_scope(ORDERS_READ)?;
+        let after = match cursor.0.as_deref() {
+            None => None,
+            Some(raw) => Some(
+                cursor::decode(raw)
+                    .ok_or_else(|| ApiError::bad_request("cursor is not one this API issued"))?,
+            ),
+        };
+        let query = OrderQuery {
+            status: status.0.map(OrderStatus::from),
+            after,
+            limit: limit.0,
+        };
+        let page = orders.list_orders(query).await?;
+        Ok(Json(OrderPageDto {
+            items: page.orders.iter().map(OrderDto::from).collect(),
+            next_cursor: page.next.as_ref().map(cursor::encode),
+        }))
+    }
+
+    /// Pay an order
+    ///
+    /// Only a pending order can be paid. With `If-Match`, the order must still be at that
+    /// version (412 otherwise).
+    #[oai(path = "/orders/:id/pay", method = "post", operation_id = "pay_order")]
+    async fn pay_order(
+        &self,
+        orders: Data<&OrderService>,
+        caller: BearerAuth,
+        /// The order's id.
+        id: Path<Uuid>,
+        /// The `ETag` of the order as last read.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+    ) -> Result<OrderResponse, ApiError> {
+        caller.require_scope(ORDERS_WRITE)?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let order = orders.pay_order(OrderId::from_uuid(id.0), expected).await?;
+        Ok(OrderResponse::of(&order))
+    }
+
+    /// Cancel an order
+    ///
+    /// Only a pending order can be cancelled (a paid one answers 409). `If-Match` as for pay.
+    #[oai(
+        path = "/orders/:id/cancel",
+        method = "post",
+        operation_id = "cancel_order"
+    )]
+    async fn cancel_order(
+        &self,
+        orders: Data<&OrderService>,
+        caller: BearerAuth,
+        /// The order's id.
+        id: Path<Uuid>,
+        /// The `ETag` of the order as last read.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+    ) -> Result<OrderResponse, ApiError> {
+        caller.require_scope(ORDERS_WRITE)?;
+        let expected = expected_version(if_match.0.as_deref())?;
+        let order = orders
+            .cancel_order(OrderId::from_uuid(id.0), expected)
+            .await?;
+        Ok(OrderResponse::of(&order))
+    }
+}
+
+fn default_page_size() -> u32 {
+    20.min(MAX_PAGE_SIZE)
 }
 
 #[cfg(test)]
 mod tests {
+    use domain::ports::OrderCursor;
+
     use super::*;
 
     fn valid() -> CreateOrderRequest {
@@ -309,5 +467,27 @@ mod tests {
             assert_eq!(by_validator, expected, "validator on {request:?}");
             assert_eq!(by_domain, expected, "domain on {request:?}");
         }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let at = chrono::DateTime::from_timestamp_micros(1_767_225_600_123_456).unwrap();
+        let position = OrderCursor {
+            created_at: at,
+            id: OrderId::from_uuid(Uuid::from_u128(42)),
+        };
+        assert_eq!(cursor::decode(&cursor::encode(&position)), Some(position));
+        for garbage in ["", "not base64!", "bm9jb2xvbg", "MTIzOm5vdC1hLXV1aWQ"] {
+            assert_eq!(cursor::decode(garbage), None, "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn if_match_names_a_version() {
+        assert_eq!(expected_version(None).unwrap(), None);
+        assert_eq!(expected_version(Some("*")).unwrap(), None);
+        assert_eq!(expected_version(Some("\"3\"")).unwrap(), Some(3));
+        assert_eq!(expected_version(Some("W/\"4\"")).unwrap(), Some(4));
+        assert!(expected_version(Some("\"three\"")).is_err());
     }
 }

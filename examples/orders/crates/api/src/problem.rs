@@ -94,6 +94,9 @@ pub enum ApiError {
     /// The resource does not exist.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Box<Problem>>),
+    /// The `If-Match` version is no longer the resource's current version.
+    #[oai(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Json<Box<Problem>>),
     /// The request conflicts with the resource's current state.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Box<Problem>>),
@@ -116,6 +119,10 @@ fn body(status: StatusCode, kind: &str, detail: impl Into<String>) -> Json<Box<P
 impl ApiError {
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::NotFound(body(StatusCode::NOT_FOUND, "not-found", detail))
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::BadRequest(body(StatusCode::BAD_REQUEST, "bad-request", detail))
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
@@ -159,6 +166,11 @@ impl From<DomainError> for ApiError {
             DomainError::RuleViolated(detail) => {
                 Self::Conflict(body(StatusCode::CONFLICT, "rule-violated", detail))
             }
+            DomainError::StaleVersion { .. } => Self::PreconditionFailed(body(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                err.to_string(),
+            )),
             DomainError::Conflict(detail) => {
                 Self::Conflict(body(StatusCode::CONFLICT, "conflict", detail))
             }

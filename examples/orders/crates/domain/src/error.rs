@@ -18,6 +18,13 @@ pub enum DomainError {
     /// A business rule forbids the operation in the entity's current state.
     #[error("{0}")]
     RuleViolated(String),
+    /// The caller acted on a version of the entity that is no longer current.
+    #[error("the {entity} is at version {actual}, not {expected}")]
+    StaleVersion {
+        entity: &'static str,
+        expected: i64,
+        actual: i64,
+    },
     /// Somebody else changed or created the same thing first.
     #[error("{0}")]
     Conflict(String),

@@ -377,4 +377,39 @@ mod tests {
         assert!(order.pay(Utc::now()).is_err());
         assert_eq!(order.status(), OrderStatus::Cancelled);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn money_is_never_zero_or_negative(amount in any::<i64>()) {
+                let eur = Currency::parse("EUR").unwrap();
+                match Money::new(amount, eur) {
+                    Ok(money) => prop_assert!(money.amount_minor() > 0),
+                    Err(_) => prop_assert!(amount <= 0),
+                }
+            }
+
+            #[test]
+            fn transitions_raise_the_version_and_never_leave_a_final_state(
+                actions in proptest::collection::vec(any::<bool>(), 0..12)
+            ) {
+                let mut order = placed();
+                for pay in actions {
+                    let before = order.clone();
+                    let result = if pay { order.pay(Utc::now()) } else { order.cancel(Utc::now()) };
+                    if before.status().is_final() {
+                        prop_assert!(result.is_err());
+                        prop_assert_eq!(&order, &before, "a refused transition changes nothing");
+                    } else {
+                        prop_assert!(result.is_ok());
+                        prop_assert_eq!(order.version(), before.version() + 1);
+                    }
+                }
+            }
+        }
+    }
 }

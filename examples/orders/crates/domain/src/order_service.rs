@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::DomainError;
 use crate::order::{NewOrder, Order, OrderId};
-use crate::ports::{Clock, IdGenerator, OrderRepository};
+use crate::ports::{Clock, IdGenerator, OrderCursor, OrderQuery, OrderRepository};
 
 /// The order use cases, over whichever adapters the binary plugs in.
 #[derive(Clone)]
@@ -56,6 +58,85 @@ impl OrderService {
                 id: id.to_string(),
             })
     }
+
+    /// One page of orders, newest first, and the cursor of the next page if there is one.
+    #[tracing::instrument(name = "list_orders", skip(self), err(Display))]
+    pub async fn list_orders(&self, query: OrderQuery) -> Result<OrderPage, DomainError> {
+        if !(1..=MAX_PAGE_SIZE).contains(&query.limit) {
+            return Err(DomainError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        // One more than asked tells whether another page follows.
+        let mut orders = self
+            .repository
+            .list(&OrderQuery {
+                limit: query.limit + 1,
+                ..query
+            })
+            .await?;
+        let has_more = orders.len() > query.limit as usize;
+        orders.truncate(query.limit as usize);
+        let next = has_more
+            .then(|| orders.last().map(OrderCursor::after))
+            .flatten();
+        Ok(OrderPage { orders, next })
+    }
+
+    /// Pays a pending order. `expected_version`, when given, must be the current version
+    /// (`StaleVersion` otherwise).
+    #[tracing::instrument(name = "pay_order", skip(self), err(Display))]
+    pub async fn pay_order(
+        &self,
+        id: OrderId,
+        expected_version: Option<i64>,
+    ) -> Result<Order, DomainError> {
+        self.transition(id, expected_version, Order::pay).await
+    }
+
+    /// Cancels a pending order, under the same version rule as [`Self::pay_order`].
+    #[tracing::instrument(name = "cancel_order", skip(self), err(Display))]
+    pub async fn cancel_order(
+        &self,
+        id: OrderId,
+        expected_version: Option<i64>,
+    ) -> Result<Order, DomainError> {
+        self.transition(id, expected_version, Order::cancel).await
+    }
+
+    /// Read, check the version, apply the rule, write back only if nobody changed it since.
+    async fn transition(
+        &self,
+        id: OrderId,
+        expected_version: Option<i64>,
+        change: fn(&mut Order, DateTime<Utc>) -> Result<(), DomainError>,
+    ) -> Result<Order, DomainError> {
+        let mut order = self.get_order(id).await?;
+        let read_version = order.version();
+        if let Some(expected) = expected_version
+            && expected != read_version
+        {
+            return Err(DomainError::StaleVersion {
+                entity: "order",
+                expected,
+                actual: read_version,
+            });
+        }
+        change(&mut order, self.clock.now())?;
+        self.repository.update(&order, read_version).await?;
+        Ok(order)
+    }
+}
+
+/// Largest page [`OrderService::list_orders`] returns.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A page of orders and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    pub next: Option<OrderCursor>,
 }
 
 #[cfg(test)]
@@ -87,6 +168,38 @@ mod tests {
 
         async fn find(&self, id: OrderId) -> Result<Option<Order>, DomainError> {
             Ok(self.0.lock().unwrap().get(&id).cloned())
+        }
+
+        async fn update(&self, order: &Order, expected_version: i64) -> Result<(), DomainError> {
+            let mut orders = self.0.lock().unwrap();
+            match orders.get(&order.id()) {
+                None => Err(DomainError::NotFound {
+                    entity: "order",
+                    id: order.id().to_string(),
+                }),
+                Some(stored) if stored.version() != expected_version => {
+                    Err(DomainError::Conflict("changed concurrently".into()))
+                }
+                Some(_) => {
+                    orders.insert(order.id(), order.clone());
+                    Ok(())
+                }
+            }
+        }
+
+        async fn list(&self, query: &OrderQuery) -> Result<Vec<Order>, DomainError> {
+            let mut orders: Vec<Order> = self.0.lock().unwrap().values().cloned().collect();
+            orders.sort_by_key(|o| std::cmp::Reverse((o.created_at(), o.id())));
+            Ok(orders
+                .into_iter()
+                .filter(|o| query.status.is_none_or(|status| o.status() == status))
+                .filter(|o| {
+                    query
+                        .after
+                        .is_none_or(|after| (o.created_at(), o.id()) < (after.created_at, after.id))
+                })
+                .take(query.limit as usize)
+                .collect())
         }
     }
 
@@ -152,5 +265,121 @@ mod tests {
         orders.place_order(new_order()).await.unwrap();
         let err = orders.place_order(new_order()).await.unwrap_err();
         assert!(matches!(err, DomainError::Conflict(_)));
+    }
+
+    /// Ids 1, 2, 3, ... and a clock one second later at every reading: a history to page.
+    fn sequential_service() -> OrderService {
+        struct Sequential(Mutex<u128>);
+        impl IdGenerator for Sequential {
+            fn next_id(&self) -> Uuid {
+                let mut next = self.0.lock().unwrap();
+                *next += 1;
+                Uuid::from_u128(*next)
+            }
+        }
+        struct Ticking(Mutex<DateTime<Utc>>);
+        impl Clock for Ticking {
+            fn now(&self) -> DateTime<Utc> {
+                let mut now = self.0.lock().unwrap();
+                *now += chrono::Duration::seconds(1);
+                *now
+            }
+        }
+        OrderService::new(
+            Arc::new(InMemoryOrders::default()),
+            Arc::new(Ticking(Mutex::new(
+                Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            ))),
+            Arc::new(Sequential(Mutex::new(0))),
+        )
+    }
+
+    #[tokio::test]
+    async fn paying_checks_the_expected_version() {
+        let orders = sequential_service();
+        let order = orders.place_order(new_order()).await.unwrap();
+        let err = orders.pay_order(order.id(), Some(7)).await.unwrap_err();
+        assert!(matches!(
+            err,
+            DomainError::StaleVersion {
+                expected: 7,
+                actual: 1,
+                ..
+            }
+        ));
+        assert_eq!(
+            orders.get_order(order.id()).await.unwrap().status(),
+            OrderStatus::Pending
+        );
+
+        let paid = orders.pay_order(order.id(), Some(1)).await.unwrap();
+        assert_eq!((paid.status(), paid.version()), (OrderStatus::Paid, 2));
+        assert_eq!(
+            orders.get_order(order.id()).await.unwrap(),
+            paid,
+            "the change was stored"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_paid_order_cannot_be_cancelled() {
+        let orders = sequential_service();
+        let order = orders.place_order(new_order()).await.unwrap();
+        orders.pay_order(order.id(), None).await.unwrap();
+        let err = orders.cancel_order(order.id(), None).await.unwrap_err();
+        assert!(matches!(err, DomainError::RuleViolated(_)));
+    }
+
+    #[tokio::test]
+    async fn listing_pages_newest_first_until_the_end() {
+        let orders = sequential_service();
+        let mut placed = Vec::new();
+        for _ in 0..5 {
+            placed.push(orders.place_order(new_order()).await.unwrap().id());
+        }
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = orders
+                .list_orders(OrderQuery {
+                    status: None,
+                    after,
+                    limit: 2,
+                })
+                .await
+                .unwrap();
+            seen.extend(page.orders.iter().map(Order::id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        placed.reverse();
+        assert_eq!(seen, placed, "every order once, newest first");
+    }
+
+    #[tokio::test]
+    async fn listing_filters_by_status_and_checks_the_limit() {
+        let orders = sequential_service();
+        let first = orders.place_order(new_order()).await.unwrap();
+        orders.place_order(new_order()).await.unwrap();
+        orders.cancel_order(first.id(), None).await.unwrap();
+        let query = OrderQuery {
+            status: Some(OrderStatus::Cancelled),
+            after: None,
+            limit: 10,
+        };
+        let page = orders.list_orders(query).await.unwrap();
+        assert_eq!(page.orders.len(), 1);
+        assert_eq!(page.orders[0].id(), first.id());
+        assert_eq!(page.next, None);
+        for limit in [0, MAX_PAGE_SIZE + 1] {
+            let query = OrderQuery {
+                status: None,
+                after: None,
+                limit,
+            };
+            assert!(orders.list_orders(query).await.is_err(), "limit {limit}");
+        }
     }
 }

@@ -7,7 +7,32 @@ use uuid::Uuid;
 use async_trait::async_trait;
 
 use crate::DomainError;
-use crate::order::{Order, OrderId};
+use crate::order::{Order, OrderId, OrderStatus};
+
+/// A position in the newest-first listing of orders: the last order a page ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: OrderId,
+}
+
+impl OrderCursor {
+    pub fn after(order: &Order) -> Self {
+        Self {
+            created_at: order.created_at(),
+            id: order.id(),
+        }
+    }
+}
+
+/// Which orders to list: newest first, optionally of one status, starting after a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderQuery {
+    pub status: Option<OrderStatus>,
+    pub after: Option<OrderCursor>,
+    /// How many orders at most.
+    pub limit: u32,
+}
 
 /// Where orders are kept.
 #[async_trait]
@@ -17,6 +42,15 @@ pub trait OrderRepository: Send + Sync {
 
     /// The order with this id, if any.
     async fn find(&self, id: OrderId) -> Result<Option<Order>, DomainError>;
+
+    /// Stores the order's new state if the stored version is still `expected_version`;
+    /// otherwise changes nothing and answers `Conflict` (or `NotFound` if it is gone).
+    async fn update(&self, order: &Order, expected_version: i64) -> Result<(), DomainError>;
+
+    /// Orders matching `query`, newest first (by creation time, then id). Stable under
+    /// concurrent inserts: a cursor never skips or repeats an order that existed when the
+    /// previous page was read.
+    async fn list(&self, query: &OrderQuery) -> Result<Vec<Order>, DomainError>;
 }
 
 /// The current time. A port so that tests can fix it.

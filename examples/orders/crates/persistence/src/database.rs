@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 use crate::PersistenceError;
@@ -16,11 +17,39 @@ pub struct DatabaseOptions {
     pub min_connections: u32,
     pub connect_timeout: Duration,
     pub acquire_timeout: Duration,
+    /// How many times to try connecting at start (at least 1), with exponential backoff
+    /// between tries, so a service started before its database waits for it.
+    pub connect_attempts: u32,
 }
 
 /// Opens a pool. SQLite files are created if missing and run in WAL mode with foreign keys on
 /// and a busy timeout, so concurrent requests wait for the writer instead of failing.
+///
+/// An unreachable database is retried with bounded exponential backoff (with jitter) up to
+/// `connect_attempts` times; any other error (a malformed URL, bad credentials) fails at once.
 pub async fn connect(options: &DatabaseOptions) -> Result<DatabaseConnection, PersistenceError> {
+    let attempts = options.connect_attempts.max(1);
+    let backoff = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(200))
+        .with_max_delay(Duration::from_secs(5))
+        .with_max_times(attempts as usize - 1)
+        .with_jitter();
+    (|| connect_once(options))
+        .retry(backoff)
+        .when(|err| matches!(err, PersistenceError::Unavailable(_)))
+        .notify(|err, delay| {
+            tracing::warn!(error = %err, retry_in = ?delay, "database not reachable yet, retrying");
+        })
+        .await
+        .map_err(|err| match err {
+            PersistenceError::Unavailable(reason) => PersistenceError::Unavailable(format!(
+                "gave up after {attempts} attempt(s): {reason}"
+            )),
+            other => other,
+        })
+}
+
+async fn connect_once(options: &DatabaseOptions) -> Result<DatabaseConnection, PersistenceError> {
     let mut connect = ConnectOptions::new(options.url.clone());
     connect
         .max_connections(options.max_connections)

@@ -82,6 +82,8 @@ pub struct DatabaseSettings {
     pub min_connections: u32,
     #[serde(with = "humantime_serde")]
     pub connect_timeout: Duration,
+    /// Tries to connect at start before giving up (exponential backoff between tries).
+    pub connect_attempts: u32,
     /// How long a request waits for a pooled connection (and SQLite for its write lock).
     #[serde(with = "humantime_serde")]
     pub acquire_timeout: Duration,
@@ -144,6 +146,7 @@ impl Default for Settings {
                 max_connections: 10,
                 min_connections: 1,
                 connect_timeout: Duration::from_secs(5),
+                connect_attempts: 5,
                 acquire_timeout: Duration::from_secs(5),
                 migrate_on_start: true,
             },
@@ -225,6 +228,9 @@ impl Settings {
                 "database.max_connections ({}) must be at least 1 and at least database.min_connections ({})",
                 db.max_connections, db.min_connections
             ));
+        }
+        if db.connect_attempts == 0 {
+            problems.push("database.connect_attempts must be at least 1".to_owned());
         }
         if self.http.request_timeout.is_zero() {
             problems.push("http.request_timeout must be greater than zero".to_owned());

@@ -55,9 +55,28 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
         min_connections: db.min_connections,
         connect_timeout: db.connect_timeout,
         acquire_timeout: db.acquire_timeout,
+        connect_attempts: db.connect_attempts,
     })
     .await
     .context("cannot connect to the database (database.url)")
+}
+
+/// With `database.migrate_on_start` off (production), a schema behind the code is an error
+/// at start, not a surprise at the first request.
+async fn refuse_pending_migrations(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("reading the applied migrations failed")?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = pending.iter().map(|migration| migration.name()).collect();
+    anyhow::bail!(
+        "{} pending migration(s): {}. Apply them first (`migrate up`), or set \
+         database.migrate_on_start = true",
+        names.len(),
+        names.join(", ")
+    )
 }
 
 impl App {
@@ -68,6 +87,8 @@ impl App {
             Migrator::up(&db, None)
                 .await
                 .context("applying database migrations failed")?;
+        } else {
+            refuse_pending_migrations(&db).await?;
         }
         let state = ApiState {
             readiness: Arc::new(DatabaseReadiness(db.clone())),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use support::{TEST_JWT_SECRET, TestDatabase, TestServer, problem, token};
+use support::{TEST_JWT_SECRET, TestDatabase, TestServer, on_every_database, problem, token};
 
 /// A token signed with `secret` whose claims are otherwise valid.
 fn token_signed_with(secret: &str) -> String {

@@ -1,77 +1,21 @@
-//! Test support: a real server on 127.0.0.1 port 0 over a real database, either a fresh
-//! SQLite file or a fresh PostgreSQL database (when `TEST_DATABASE_URL` is set), created for
-//! the test and dropped after it.
+//! Test support: a real server on 127.0.0.1 port 0 over a fresh database from `test-support`
+//! (a SQLite file, or a PostgreSQL database when `TEST_DATABASE_URL` is set).
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, Database};
 use server::settings::Settings;
+pub use test_support::{TestDatabase, on_every_database};
 use server::startup::App;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// The variable that points the suite at a PostgreSQL server, e.g.
-/// `postgres://postgres@127.0.0.1:5432/test`. Each test creates and drops its own database.
-pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 {%- if auth %}
 
 /// The signing secret the test server uses.
 pub const TEST_JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
 {%- endif %}
-
-/// A database for one test.
-pub struct TestDatabase {
-    pub url: String,
-    _sqlite_dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
-impl TestDatabase {
-    pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        Self {
-            url,
-            _sqlite_dir: Some(dir),
-            postgres: None,
-        }
-    }
-
-    /// A fresh PostgreSQL database, or `None` (with a notice) when `TEST_DATABASE_URL` is unset.
-    pub async fn postgres() -> Option<Self> {
-        let Ok(admin_url) = std::env::var(TEST_DATABASE_URL) else {
-            eprintln!("SKIPPED on PostgreSQL: {TEST_DATABASE_URL} is not set");
-            return None;
-        };
-        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create the test database");
-        admin.close().await.ok();
-        let (base, _) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
-        let (server, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL has a path");
-        Some(Self {
-            url: format!("{server}/{name}"),
-            _sqlite_dir: None,
-            postgres: Some((admin_url, name)),
-        })
-    }
-
-    async fn drop_database(&self) {
-        if let Some((admin_url, name)) = &self.postgres {
-            let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await
-                .expect("drop the test database");
-            admin.close().await.ok();
-        }
-    }
-}
 
 /// Settings for a test server over `db`, listening on a free port.
 pub fn settings(db: &TestDatabase) -> Settings {
@@ -175,29 +119,4 @@ pub async fn problem(response: reqwest::Response, status: u16) -> serde_json::Va
         assert!(body[member].is_string(), "missing `{member}` in {body}");
     }
     body
-}
-
-/// Declares each listed scenario as one test on SQLite and one on PostgreSQL.
-#[macro_export]
-macro_rules! on_every_database {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario($crate::support::TestDatabase::sqlite().await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    if let Some(db) = $crate::support::TestDatabase::postgres().await {
-                        super::$scenario(db).await;
-                    }
-                }
-            )*
-        }
-    };
 }

@@ -1,0 +1,191 @@
+//! The `OrderRepository` contract, run against a fresh SQLite database and a fresh PostgreSQL
+//! database (when `TEST_DATABASE_URL` is set): same tests, same expectations.
+// Test code: a panic is how a failed expectation reports itself.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::DomainError;
+use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId, OrderStatus};
+use domain::order_service::OrderService;
+use domain::ports::{Clock, OrderQuery, OrderRepository, SystemClock, UuidV7Generator};
+use migration::{Migrator, MigratorTrait};
+use persistence::{DatabaseConnection, DatabaseOptions, SeaOrmOrderRepository};
+use test_support::{TestDatabase, on_every_database};
+use uuid::Uuid;
+
+async fn connect(db: &TestDatabase) -> DatabaseConnection {
+    let connection = persistence::connect(&DatabaseOptions {
+        url: db.url.clone(),
+        max_connections: 10,
+        min_connections: 1,
+        connect_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(10),
+        connect_attempts: 1,
+    })
+    .await
+    .unwrap();
+    Migrator::up(&connection, None).await.unwrap();
+    connection
+}
+
+fn new_order(n: i64) -> NewOrder {
+    NewOrder {
+        customer_email: Email::parse(&format!("customer{n}@example.com")).unwrap(),
+        amount: Money::new(100 + n, Currency::parse("EUR").unwrap()).unwrap(),
+        note: None,
+    }
+}
+
+fn order_at(n: i64, at: DateTime<Utc>) -> Order {
+    Order::place(OrderId::from_uuid(Uuid::now_v7()), new_order(n), at)
+}
+
+fn service(connection: &DatabaseConnection) -> OrderService {
+    OrderService::new(
+        Arc::new(SeaOrmOrderRepository::new(connection.clone())),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Generator),
+    )
+}
+
+async fn orders_read_back_exactly_as_written(db: TestDatabase) {
+    let connection = connect(&db).await;
+    let repository = SeaOrmOrderRepository::new(connection.clone());
+    let order = order_at(1, SystemClock.now());
+    repository.insert(&order).await.unwrap();
+    assert_eq!(repository.find(order.id()).await.unwrap(), Some(order.clone()));
+    let unknown = OrderId::from_uuid(Uuid::now_v7());
+    assert_eq!(repository.find(unknown).await.unwrap(), None);
+
+    let duplicate = repository.insert(&order).await.unwrap_err();
+    assert!(matches!(duplicate, DomainError::Conflict(_)), "{duplicate:?}");
+    connection.close().await.unwrap();
+    db.drop_database().await;
+}
+
+async fn a_stale_update_changes_nothing(db: TestDatabase) {
+    let connection = connect(&db).await;
+    let repository = SeaOrmOrderRepository::new(connection.clone());
+    let order = order_at(1, SystemClock.now());
+    repository.insert(&order).await.unwrap();
+
+    let mut paid = order.clone();
+    paid.pay(SystemClock.now()).unwrap();
+    let mut cancelled = order.clone();
+    cancelled.cancel(SystemClock.now()).unwrap();
+
+    repository.update(&paid, 1).await.unwrap();
+    let stale = repository.update(&cancelled, 1).await.unwrap_err();
+    assert!(matches!(stale, DomainError::Conflict(_)), "{stale:?}");
+    assert_eq!(repository.find(order.id()).await.unwrap(), Some(paid));
+
+    let missing = order_at(2, SystemClock.now());
+    let err = repository.update(&missing, 1).await.unwrap_err();
+    assert!(matches!(err, DomainError::NotFound { .. }), "{err:?}");
+    connection.close().await.unwrap();
+    db.drop_database().await;
+}
+
+async fn pages_are_stable_under_concurrent_inserts(db: TestDatabase) {
+    let connection = connect(&db).await;
+    let repository = SeaOrmOrderRepository::new(connection.clone());
+    let start = SystemClock.now();
+    // Ten orders, two of them sharing a timestamp: the id breaks the tie.
+    let mut written = Vec::new();
+    for n in 0..10 {
+        let at = start + chrono::Duration::milliseconds(if n == 5 { 4 } else { n });
+        let order = order_at(n, at);
+        repository.insert(&order).await.unwrap();
+        written.push(order);
+    }
+    written.sort_by_key(|o| std::cmp::Reverse((o.created_at(), o.id())));
+
+    let mut seen = Vec::new();
+    let mut query = OrderQuery { status: None, after: None, limit: 3 };
+    loop {
+        let page = repository.list(&query).await.unwrap();
+        // A newer order arriving between pages must not shift what the next page holds.
+        repository.insert(&order_at(99, SystemClock.now() + chrono::Duration::hours(1))).await.unwrap();
+        let Some(last) = page.last() else { break };
+        query.after = Some(domain::ports::OrderCursor::after(last));
+        seen.extend(page.iter().map(Order::id));
+    }
+    let expected: Vec<OrderId> = written.iter().map(Order::id).collect();
+    assert_eq!(seen, expected, "each order exactly once, newest first");
+
+    let paid = repository
+        .list(&OrderQuery { status: Some(OrderStatus::Paid), after: None, limit: 100 })
+        .await
+        .unwrap();
+    assert!(paid.is_empty());
+    connection.close().await.unwrap();
+    db.drop_database().await;
+}
+
+async fn fifty_concurrent_creates_are_each_stored_once(db: TestDatabase) {
+    let connection = connect(&db).await;
+    let orders = service(&connection);
+    let tasks: Vec<_> = (0..50)
+        .map(|n| {
+            let orders = orders.clone();
+            tokio::spawn(async move { orders.place_order(new_order(n)).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().unwrap().id());
+    }
+    let stored = orders
+        .list_orders(OrderQuery { status: None, after: None, limit: 100 })
+        .await
+        .unwrap();
+    let mut stored_ids: Vec<OrderId> = stored.orders.iter().map(Order::id).collect();
+    ids.sort();
+    stored_ids.sort();
+    assert_eq!(stored_ids, ids);
+    connection.close().await.unwrap();
+    db.drop_database().await;
+}
+
+async fn of_twenty_concurrent_transitions_exactly_one_wins(db: TestDatabase) {
+    let connection = connect(&db).await;
+    let orders = service(&connection);
+    let id = orders.place_order(new_order(1)).await.unwrap().id();
+    let tasks: Vec<_> = (0..20)
+        .map(|n| {
+            let orders = orders.clone();
+            tokio::spawn(async move {
+                if n % 2 == 0 {
+                    orders.pay_order(id, None).await
+                } else {
+                    orders.cancel_order(id, None).await
+                }
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(order) => winners.push(order),
+            Err(DomainError::Conflict(_) | DomainError::RuleViolated(_)) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "one transition wins, the others conflict");
+    let stored = orders.get_order(id).await.unwrap();
+    assert_eq!(stored, winners[0]);
+    assert_eq!(stored.version(), 2);
+    connection.close().await.unwrap();
+    db.drop_database().await;
+}
+
+on_every_database!(
+    orders_read_back_exactly_as_written,
+    a_stale_update_changes_nothing,
+    pages_are_stable_under_concurrent_inserts,
+    fifty_concurrent_creates_are_each_stored_once,
+    of_twenty_concurrent_transitions_exactly_one_wins,
+);
