@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
-use domain::order::{Currency, Email, Money, NewOrder, Note, Order, OrderId, OrderStatus};
+use domain::order::{
+    Currency, Email, IdempotencyKey, Money, NewOrder, Note, Order, OrderId, OrderStatus,
+};
 use domain::order_service::{MAX_PAGE_SIZE, OrderService};
 use domain::ports::OrderQuery;
 use poem::web::Data;
@@ -220,7 +222,8 @@ pub struct OrdersApi;
 impl OrdersApi {
     /// Place an order
     ///
-    /// Creates a pending order. Every invalid field is reported at once (422).
+    /// Creates a pending order. Every invalid field is reported at once (422). Send an
+    /// `Idempotency-Key` to make retries safe.
     #[oai(path = "/orders", method = "post", operation_id = "create_order")]
     async fn create_order(
         &self,
@@ -228,13 +231,24 @@ impl OrdersApi {
 {%- if auth %}
         caller: BearerAuth,
 {%- endif %}
+        /// Makes the request safe to retry: the same key with the same body returns the order
+        /// the first request created; with a different body it is refused (422).
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        idempotency_key: Header<Option<String>>,
         body: Json<CreateOrderRequest>,
     ) -> Result<CreateOrderResponse, ApiError> {
 {%- if auth %}
         caller.require_scope(ORDERS_WRITE)?;
 {%- endif %}
         body.validate()?;
-        let order = orders.place_order(NewOrder::try_from(body.0)?).await?;
+        let new = NewOrder::try_from(body.0)?;
+        let order = match idempotency_key.0.as_deref() {
+            Some(raw) => {
+                let key = IdempotencyKey::parse(raw)?;
+                orders.place_order_once(new, &key).await?.order
+            }
+            None => orders.place_order(new).await?,
+        };
         let location = format!("/api/v1/orders/{}", order.id());
         Ok(CreateOrderResponse::Created(
             Json(OrderDto::from(&order)),

@@ -172,12 +172,52 @@ impl FromStr for OrderStatus {
     }
 }
 
+/// A client-chosen key that makes a create request safe to retry: 1 to 255 visible ASCII
+/// characters (the `Idempotency-Key` header).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const MAX_LEN: usize = 255;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let valid = (1..=Self::MAX_LEN).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_graphic());
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What a customer asks for: validated values, no identity yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
     pub customer_email: Email,
     pub amount: Money,
     pub note: Option<Note>,
+}
+
+impl NewOrder {
+    /// A canonical text of the request, equal for equal requests: what an idempotency key is
+    /// checked against when it is used again.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n{}",
+            self.customer_email.as_str(),
+            self.amount.amount_minor(),
+            self.amount.currency().as_str(),
+            self.note.as_ref().map_or("", Note::as_str)
+        )
+    }
 }
 
 /// Every field of a stored order, for adapters that rebuild one with [`Order::restore`].

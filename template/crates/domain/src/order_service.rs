@@ -5,13 +5,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::DomainError;
-use crate::order::{NewOrder, Order, OrderId};
-use crate::ports::{Clock, IdGenerator, OrderCursor, OrderQuery, OrderRepository};
+use crate::order::{IdempotencyKey, NewOrder, Order, OrderId};
+use crate::ports::{
+    Clock, IdGenerator, IdempotencyStore, KeyUse, OrderCursor, OrderQuery, OrderRepository,
+};
 
 /// The order use cases, over whichever adapters the binary plugs in.
 #[derive(Clone)]
 pub struct OrderService {
     repository: Arc<dyn OrderRepository>,
+    idempotency: Arc<dyn IdempotencyStore>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
@@ -25,11 +28,13 @@ impl std::fmt::Debug for OrderService {
 impl OrderService {
     pub fn new(
         repository: Arc<dyn OrderRepository>,
+        idempotency: Arc<dyn IdempotencyStore>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
         Self {
             repository,
+            idempotency,
             clock,
             ids,
         }
@@ -45,6 +50,42 @@ impl OrderService {
         );
         self.repository.insert(&order).await?;
         Ok(order)
+    }
+
+    /// Places an order at most once per idempotency key. Repeating the request with the same
+    /// key returns the order the first one created; the same key with a different request is
+    /// refused (`Invalid`). Keys are remembered for [`IDEMPOTENCY_KEY_TTL_HOURS`].
+    #[tracing::instrument(name = "place_order_once", skip_all, err(Display))]
+    pub async fn place_order_once(
+        &self,
+        new: NewOrder,
+        key: &IdempotencyKey,
+    ) -> Result<Placement, DomainError> {
+        let fingerprint = new.fingerprint();
+        let now = self.clock.now();
+        let order = Order::place(OrderId::from_uuid(self.ids.next_id()), new, now);
+        let expires_at = now + chrono::Duration::hours(IDEMPOTENCY_KEY_TTL_HOURS);
+        match self
+            .idempotency
+            .insert_order_once(key, &fingerprint, &order, expires_at)
+            .await?
+        {
+            KeyUse::First => Ok(Placement {
+                order,
+                replayed: false,
+            }),
+            KeyUse::Repeated {
+                order_id,
+                same_request: true,
+            } => Ok(Placement {
+                order: self.get_order(order_id).await?,
+                replayed: true,
+            }),
+            KeyUse::Repeated { .. } => Err(DomainError::invalid(
+                "Idempotency-Key",
+                "was already used with a different request; use a new key",
+            )),
+        }
     }
 
     /// The order with this id, or `NotFound`.
@@ -127,6 +168,17 @@ impl OrderService {
     }
 }
 
+/// How long an idempotency key is remembered.
+pub const IDEMPOTENCY_KEY_TTL_HOURS: i64 = 24;
+
+/// The result of [`OrderService::place_order_once`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub order: Order,
+    /// `true` when an earlier request with the same key created the order.
+    pub replayed: bool,
+}
+
 /// Largest page [`OrderService::list_orders`] returns.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
@@ -147,7 +199,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::order::{Currency, Email, Money, OrderStatus};
+    use crate::order::{Currency, Email, IdempotencyKey, Money, OrderStatus};
 
     /// An in-memory repository: enough to test the use cases without I/O.
     #[derive(Default)]
@@ -201,6 +253,43 @@ mod tests {
         }
     }
 
+    /// Keys in memory, inserting into the shared in-memory orders.
+    struct InMemoryKeys {
+        orders: Arc<InMemoryOrders>,
+        keys: Mutex<HashMap<String, (OrderId, String)>>,
+    }
+
+    #[async_trait]
+    impl IdempotencyStore for InMemoryKeys {
+        async fn insert_order_once(
+            &self,
+            key: &IdempotencyKey,
+            fingerprint: &str,
+            order: &Order,
+            _expires_at: DateTime<Utc>,
+        ) -> Result<KeyUse, DomainError> {
+            let known = self.keys.lock().unwrap().get(key.as_str()).cloned();
+            if let Some((order_id, first)) = known {
+                return Ok(KeyUse::Repeated {
+                    order_id,
+                    same_request: first == fingerprint,
+                });
+            }
+            self.orders.insert(order).await?;
+            let entry = (order.id(), fingerprint.to_owned());
+            self.keys.lock().unwrap().insert(key.as_str().to_owned(), entry);
+            Ok(KeyUse::First)
+        }
+    }
+
+    fn with_ports(orders: Arc<InMemoryOrders>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> OrderService {
+        let keys = Arc::new(InMemoryKeys {
+            orders: orders.clone(),
+            keys: Mutex::default(),
+        });
+        OrderService::new(orders, keys, clock, ids)
+    }
+
     struct FixedClock(DateTime<Utc>);
     impl Clock for FixedClock {
         fn now(&self) -> DateTime<Utc> {
@@ -217,7 +306,7 @@ mod tests {
 
     fn service(id: Uuid) -> OrderService {
         let noon = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
-        OrderService::new(
+        with_ports(
             Arc::new(InMemoryOrders::default()),
             Arc::new(FixedClock(noon)),
             Arc::new(FixedId(id)),
@@ -277,7 +366,7 @@ mod tests {
                 *now
             }
         }
-        OrderService::new(
+        with_ports(
             Arc::new(InMemoryOrders::default()),
             Arc::new(Ticking(Mutex::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()))),
             Arc::new(Sequential(Mutex::new(0))),
@@ -344,6 +433,31 @@ mod tests {
         for limit in [0, MAX_PAGE_SIZE + 1] {
             let query = OrderQuery { status: None, after: None, limit };
             assert!(orders.list_orders(query).await.is_err(), "limit {limit}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_idempotency_key_places_one_order_and_refuses_another_request() {
+        let orders = sequential_service();
+        let key = IdempotencyKey::parse("client-42").unwrap();
+        let first = orders.place_order_once(new_order(), &key).await.unwrap();
+        assert!(!first.replayed);
+        let again = orders.place_order_once(new_order(), &key).await.unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.order, first.order);
+
+        let mut different = new_order();
+        different.note = Some(crate::order::Note::parse("another").unwrap());
+        let err = orders.place_order_once(different, &key).await.unwrap_err();
+        assert!(matches!(err, DomainError::Invalid { field: "Idempotency-Key", .. }));
+    }
+
+    #[test]
+    fn idempotency_keys_are_bounded_visible_ascii() {
+        assert!(IdempotencyKey::parse("a").is_ok());
+        assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
+        for bad in ["", "has space", "tab\t", "é", &"k".repeat(256)] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use async_trait::async_trait;
 
 use crate::DomainError;
-use crate::order::{Order, OrderId, OrderStatus};
+use crate::order::{IdempotencyKey, Order, OrderId, OrderStatus};
 
 /// A position in the newest-first listing of orders: the last order a page ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,34 @@ pub trait OrderRepository: Send + Sync {
     /// concurrent inserts: a cursor never skips or repeats an order that existed when the
     /// previous page was read.
     async fn list(&self, query: &OrderQuery) -> Result<Vec<Order>, DomainError>;
+}
+
+/// What an idempotency key already stands for, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyUse {
+    /// The key was new: the order was stored together with it.
+    First,
+    /// The key (still valid) already created an order; nothing was stored.
+    Repeated {
+        order_id: OrderId,
+        /// Whether the first request had the same fingerprint as this one.
+        same_request: bool,
+    },
+}
+
+/// Remembers which idempotency key created which order.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Stores `order` and the key (with the request's fingerprint, valid until `expires_at`)
+    /// in one transaction. If the key is already taken and not expired, stores nothing and
+    /// reports what it stands for; of concurrent requests with one key exactly one stores.
+    async fn insert_order_once(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        order: &Order,
+        expires_at: DateTime<Utc>,
+    ) -> Result<KeyUse, DomainError>;
 }
 {%- endif %}
 

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 {%- if example %}
 
 mod m20260101_000001_create_orders;
+mod m20260101_000002_create_idempotency_keys;
 {%- endif %}
 
 /// Every migration of this service, oldest first.
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
 {%- if example %}
             Box::new(m20260101_000001_create_orders::Migration),
+            Box::new(m20260101_000002_create_idempotency_keys::Migration),
 {%- endif %}
         ]
     }

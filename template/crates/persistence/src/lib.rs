@@ -12,12 +12,14 @@ mod entity;
 {%- endif %}
 mod error;
 {%- if example %}
+mod idempotency_store;
 mod order_repository;
 {%- endif %}
 
 pub use database::{DatabaseOptions, connect, ping};
 pub use error::PersistenceError;
 {%- if example %}
+pub use idempotency_store::SeaOrmIdempotencyStore;
 pub use order_repository::SeaOrmOrderRepository;
 {%- endif %}
 pub use sea_orm::DatabaseConnection;

@@ -15,7 +15,7 @@ use domain::ports::{SystemClock, UuidV7Generator};
 {%- endif %}
 use migration::{Migrator, MigratorTrait};
 {%- if example %}
-use persistence::SeaOrmOrderRepository;
+use persistence::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 {%- endif %}
 use persistence::{DatabaseConnection, DatabaseOptions};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
@@ -101,6 +101,7 @@ impl App {
 {%- if example %}
             orders: OrderService::new(
                 Arc::new(SeaOrmOrderRepository::new(db.clone())),
+                Arc::new(SeaOrmIdempotencyStore::new(db.clone())),
                 Arc::new(SystemClock),
                 Arc::new(UuidV7Generator),
             ),

@@ -8,6 +8,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_orders;
+mod m20260101_000002_create_idempotency_keys;
 
 /// Every migration of this service, oldest first.
 #[derive(Debug)]
@@ -16,6 +17,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_create_orders::Migration)]
+        vec![
+            Box::new(m20260101_000001_create_orders::Migration),
+            Box::new(m20260101_000002_create_idempotency_keys::Migration),
+        ]
     }
 }

@@ -9,9 +9,11 @@
 mod database;
 mod entity;
 mod error;
+mod idempotency_store;
 mod order_repository;
 
 pub use database::{DatabaseOptions, connect, ping};
 pub use error::PersistenceError;
+pub use idempotency_store::SeaOrmIdempotencyStore;
 pub use order_repository::SeaOrmOrderRepository;
 pub use sea_orm::DatabaseConnection;

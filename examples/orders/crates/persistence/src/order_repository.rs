@@ -105,7 +105,7 @@ impl OrderRepository for SeaOrmOrderRepository {
     }
 }
 
-fn to_row(order: &Order) -> ActiveModel {
+pub(crate) fn to_row(order: &Order) -> ActiveModel {
     ActiveModel {
         id: Set(order.id().as_uuid()),
         customer_email: Set(order.customer_email().as_str().to_owned()),

@@ -8,11 +8,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
-use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId, OrderStatus};
+use domain::order::{
+    Currency, Email, IdempotencyKey, Money, NewOrder, Order, OrderId, OrderStatus,
+};
 use domain::order_service::OrderService;
 use domain::ports::{Clock, OrderQuery, OrderRepository, SystemClock, UuidV7Generator};
 use migration::{Migrator, MigratorTrait};
-use persistence::{DatabaseConnection, DatabaseOptions, SeaOrmOrderRepository};
+use persistence::{
+    DatabaseConnection, DatabaseOptions, SeaOrmIdempotencyStore, SeaOrmOrderRepository,
+};
 use test_support::{TestDatabase, on_every_database};
 use uuid::Uuid;
 
@@ -46,6 +50,7 @@ fn order_at(n: i64, at: DateTime<Utc>) -> Order {
 fn service(connection: &DatabaseConnection) -> OrderService {
     OrderService::new(
         Arc::new(SeaOrmOrderRepository::new(connection.clone())),
+        Arc::new(SeaOrmIdempotencyStore::new(connection.clone())),
         Arc::new(SystemClock),
         Arc::new(UuidV7Generator),
     )
@@ -206,7 +211,55 @@ async fn of_twenty_concurrent_transitions_exactly_one_wins(db: TestDatabase) {
     db.drop_database().await;
 }
 
+async fn twenty_concurrent_posts_with_one_key_create_one_order(db: TestDatabase) {
+    let connection = connect(&db).await;
+    let orders = service(&connection);
+    let key = IdempotencyKey::parse("retry-me").unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (orders, key) = (orders.clone(), key.clone());
+            tokio::spawn(async move { orders.place_order_once(new_order(7), &key).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    let mut first_placements = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(placement) => {
+                first_placements += usize::from(!placement.replayed);
+                ids.push(placement.order.id());
+            }
+            // A duplicate that raced the first one while it was still being written.
+            Err(DomainError::Conflict(_)) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!(first_placements, 1, "exactly one request created the order");
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every answer names the same order");
+    let stored = orders
+        .list_orders(OrderQuery {
+            status: None,
+            after: None,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.orders.len(), 1);
+
+    let mut other_request = new_order(8);
+    other_request.note = None;
+    let reused = orders
+        .place_order_once(other_request, &key)
+        .await
+        .unwrap_err();
+    assert!(matches!(reused, DomainError::Invalid { .. }), "{reused:?}");
+    connection.close().await.unwrap();
+    db.drop_database().await;
+}
+
 on_every_database!(
+    twenty_concurrent_posts_with_one_key_create_one_order,
     orders_read_back_exactly_as_written,
     a_stale_update_changes_nothing,
     pages_are_stable_under_concurrent_inserts,

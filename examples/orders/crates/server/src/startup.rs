@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use domain::order_service::OrderService;
 use domain::ports::{SystemClock, UuidV7Generator};
 use migration::{Migrator, MigratorTrait};
-use persistence::SeaOrmOrderRepository;
 use persistence::{DatabaseConnection, DatabaseOptions};
+use persistence::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, Server};
 use secrecy::ExposeSecret;
@@ -94,6 +94,7 @@ impl App {
             readiness: Arc::new(DatabaseReadiness(db.clone())),
             orders: OrderService::new(
                 Arc::new(SeaOrmOrderRepository::new(db.clone())),
+                Arc::new(SeaOrmIdempotencyStore::new(db.clone())),
                 Arc::new(SystemClock),
                 Arc::new(UuidV7Generator),
             ),

@@ -223,7 +223,45 @@ async fn listing_pages_with_a_cursor_and_filters_by_status(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn an_idempotency_key_makes_create_safe_to_retry(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    let post = |body: serde_json::Value| {
+        authorized(server.client.post(server.url("/api/v1/orders")))
+            .header("idempotency-key", "order-2026-0001")
+            .json(&body)
+            .send()
+    };
+    let first = post(new_order()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = post(new_order()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"], "the retry returns the same order");
+
+    let mut different = new_order();
+    different["amount_minor"] = json!(999);
+    let refused = post(different).await.unwrap();
+    let body = problem(refused, 422).await;
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key", "{body}");
+
+    let page: serde_json::Value = authorized(server.client.get(server.url("/api/v1/orders")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        1,
+        "one order, not two"
+    );
+    server.stop().await;
+}
+
 on_every_database!(
+    an_idempotency_key_makes_create_safe_to_retry,
     an_order_is_created_then_read_back,
     transitions_follow_the_rules_and_the_version,
     listing_pages_with_a_cursor_and_filters_by_status,
