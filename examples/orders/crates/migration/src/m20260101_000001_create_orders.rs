@@ -32,6 +32,18 @@ impl MigrationTrait for Migration {
                     .col(Orders::Id)
                     .to_owned(),
             )
+            .await?;
+        // Listing by status walks this one.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_orders_status_created_at_id")
+                    .table(Orders::Table)
+                    .col(Orders::Status)
+                    .col(Orders::CreatedAt)
+                    .col(Orders::Id)
+                    .to_owned(),
+            )
             .await
     }
 

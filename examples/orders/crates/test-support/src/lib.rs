@@ -41,7 +41,7 @@ impl TestDatabase {
             eprintln!("SKIPPED on PostgreSQL: {TEST_DATABASE_URL} is not set");
             return None;
         };
-        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let name = format!("test_{}", uuid::Uuid::now_v7().simple());
         let admin = Database::connect(&admin_url)
             .await
             .expect("connect to TEST_DATABASE_URL");
