@@ -1,0 +1,244 @@
+//! The order's value objects: each constructor checks, so a value that exists is valid.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+use crate::DomainError;
+/// Longest e-mail address accepted (RFC 5321 path limit).
+pub const EMAIL_MAX_LEN: usize = 254;
+/// Longest free-text note on an order, in characters.
+pub const NOTE_MAX_CHARS: usize = 500;
+
+/// Identifies an order. Time-ordered (UUID v7) when produced by the default generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrderId(Uuid);
+
+impl OrderId {
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A customer's e-mail address, trimmed, with one `@` between a local part and a dotted domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let email = raw.trim();
+        let invalid = |message: &str| Err(DomainError::invalid("customer_email", message));
+        if email.len() > EMAIL_MAX_LEN {
+            return invalid("must be at most 254 characters");
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return invalid("must contain '@'");
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@');
+        if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
+            return invalid("must be an e-mail address like name@example.com");
+        }
+        Ok(Self(email.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An ISO 4217 currency code: three ASCII capital letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw.as_bytes() {
+            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => Ok(Self([a, b, c])),
+            _ => Err(DomainError::invalid(
+                "currency",
+                "must be an ISO 4217 code of three capital letters, like EUR",
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII capitals are ever stored, so this cannot fail.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+/// A strictly positive amount in the currency's minor unit (cents for EUR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money {
+    amount_minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    pub fn new(amount_minor: i64, currency: Currency) -> Result<Self, DomainError> {
+        if amount_minor <= 0 {
+            return Err(DomainError::invalid(
+                "amount_minor",
+                "must be greater than zero",
+            ));
+        }
+        Ok(Self {
+            amount_minor,
+            currency,
+        })
+    }
+
+    pub fn amount_minor(&self) -> i64 {
+        self.amount_minor
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+}
+
+/// A bounded free-text note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(String);
+
+impl Note {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        if raw.chars().count() > NOTE_MAX_CHARS {
+            return Err(DomainError::invalid(
+                "note",
+                "must be at most 500 characters",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where an order is in its life. `Paid` and `Cancelled` are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    Pending,
+    Paid,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Pending)
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = DomainError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "pending" => Ok(Self::Pending),
+            "paid" => Ok(Self::Paid),
+            "cancelled" => Ok(Self::Cancelled),
+            _ => Err(DomainError::invalid(
+                "status",
+                "must be one of pending, paid, cancelled",
+            )),
+        }
+    }
+}
+
+/// A client-chosen key that makes a create request safe to retry: 1 to 255 visible ASCII
+/// characters (the `Idempotency-Key` header).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const MAX_LEN: usize = 255;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let valid = (1..=Self::MAX_LEN).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_graphic());
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_accepts_plain_addresses_and_trims() {
+        assert_eq!(Email::parse(" a.b@x.io ").unwrap().as_str(), "a.b@x.io");
+    }
+
+    #[test]
+    fn email_rejects_malformed_addresses() {
+        for bad in ["", "plain", "@x.io", "a@", "a@x", "a@.io", "a@x.", "a b@x.io", "a@b@x.io"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(Email::parse(&format!("{}@x.io", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn currency_is_three_capitals() {
+        assert_eq!(Currency::parse("EUR").unwrap().as_str(), "EUR");
+        for bad in ["eur", "EU", "EURO", "E1R", "ÉUR", ""] {
+            assert!(Currency::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn money_is_strictly_positive() {
+        let eur = Currency::parse("EUR").unwrap();
+        assert!(Money::new(1, eur).is_ok());
+        assert!(Money::new(0, eur).is_err());
+        assert!(Money::new(-5, eur).is_err());
+    }
+
+    #[test]
+    fn note_is_bounded_in_characters_not_bytes() {
+        assert!(Note::parse(&"é".repeat(NOTE_MAX_CHARS)).is_ok());
+        assert!(Note::parse(&"a".repeat(NOTE_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn status_round_trips_through_text() {
+        for status in [OrderStatus::Pending, OrderStatus::Paid, OrderStatus::Cancelled] {
+            assert_eq!(status.as_str().parse::<OrderStatus>().unwrap(), status);
+        }
+        assert!("shipped".parse::<OrderStatus>().is_err());
+    }
+}
