@@ -75,6 +75,13 @@ pub struct HttpSettings {
     /// How long in-flight requests may take to finish after a shutdown signal.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// Larger request bodies are answered with 413.
+    pub body_limit_bytes: usize,
+    /// Origins (`https://app.example.com`) allowed to call the API from a browser; empty
+    /// allows none.
+    pub cors_allowed_origins: Vec<String>,
+    /// Send `Strict-Transport-Security`; turn on when clients reach the service over TLS.
+    pub hsts: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -146,6 +153,9 @@ impl Default for Settings {
                 port: 8080,
                 request_timeout: Duration::from_secs(30),
                 shutdown_grace: Duration::from_secs(20),
+                body_limit_bytes: 64 * 1024,
+                cors_allowed_origins: Vec::new(),
+                hsts: false,
             },
             database: DatabaseSettings {
                 url: "sqlite://data/app.db?mode=rwc".to_owned(),
@@ -230,6 +240,16 @@ impl Settings {
         if db.connect_attempts == 0 {
             problems.push("database.connect_attempts must be at least 1".to_owned());
         }
+        for origin in &self.http.cors_allowed_origins {
+            if !is_origin(origin) {
+                problems.push(format!(
+                    "http.cors_allowed_origins: `{origin}` is not an origin like https://app.example.com"
+                ));
+            }
+        }
+        if self.http.body_limit_bytes == 0 {
+            problems.push("http.body_limit_bytes must be greater than zero".to_owned());
+        }
         if self.http.request_timeout.is_zero() {
             problems.push("http.request_timeout must be greater than zero".to_owned());
         }
@@ -251,6 +271,16 @@ impl Settings {
             bail!("invalid configuration:\n  - {}", problems.join("\n  - "))
         }
     }
+}
+
+/// `scheme://host[:port]` and nothing more; `*` is refused: list the origins.
+fn is_origin(origin: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '*', '?', '#', '@', ' '])
 }
 
 #[cfg(test)]
@@ -316,6 +346,19 @@ mod tests {
         assert!(err.contains("auth.jwt_secret"), "{err}");
     }
 {%- endif %}
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let mut settings = Settings::default();
+        settings.http.cors_allowed_origins =
+            vec!["https://app.example.com".to_owned(), "http://localhost:3000".to_owned()];
+        assert!(settings.validate(Profile::Development).is_ok());
+        for bad in ["*", "app.example.com", "https://app.example.com/path", "ftp://x"] {
+            settings.http.cors_allowed_origins = vec![bad.to_owned()];
+            let err = settings.validate(Profile::Development).unwrap_err().to_string();
+            assert!(err.contains("http.cors_allowed_origins"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn an_unknown_profile_is_refused_with_its_variable() {

@@ -104,8 +104,12 @@ impl App {
                 &settings.auth.audience,
             ),
         };
+        let http = &settings.http;
         let options = HttpOptions {
-            request_timeout: settings.http.request_timeout,
+            request_timeout: http.request_timeout,
+            body_limit_bytes: http.body_limit_bytes,
+            cors_allowed_origins: http.cors_allowed_origins.clone(),
+            hsts: http.hsts,
         };
         Ok(Self {
             endpoint: api::app(info, state, options).boxed(),
