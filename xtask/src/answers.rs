@@ -207,6 +207,13 @@ pub fn validate_project_name(name: &str) -> Result<()> {
         "migration",
         "api",
         "server",
+        "test-support",
+        // Words YAML reads as something other than a string (the name is the OpenAPI title).
+        "null",
+        "yes",
+        "no",
+        "on",
+        "off",
     ];
     let well_formed = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name

@@ -14,6 +14,7 @@
 mod answers;
 mod check;
 mod ci;
+mod openapi;
 mod render;
 
 use std::fs;
@@ -60,6 +61,9 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Regenerate template/docs/openapi.yaml (one OpenAPI document per option combination)
+    /// from the code; run after changing the API, then `cargo xtask examples`.
+    Openapi,
     /// Run every CI check: lint this workspace, render all option combinations, check and
     /// test each rendering, check examples/ for drift.
     Ci(ci::Args),
@@ -86,6 +90,7 @@ fn main() -> Result<()> {
             force,
         } => new(&root, &name, &define, &destination, force),
         Cmd::Examples { check } => examples(&root, check),
+        Cmd::Openapi => openapi::regenerate(&root),
         Cmd::Ci(args) => ci::run(&root, &args),
     }
 }

@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Everything CI checks: format, lints, architecture rules, tests, OpenAPI drift.
+    /// Everything CI checks: format, lints, architecture rules, tests, migrations, OpenAPI drift.
     Ci {
         /// Skip a step (repeatable).
         #[arg(long)]
@@ -64,6 +64,7 @@ const STEPS: &[(&str, Step)] = &[
     ("architecture", architecture),
     ("test", test),
     ("migrations", migrations::round_trip),
+    ("openapi", openapi_check),
 ];
 
 fn main() -> ExitCode {
