@@ -39,6 +39,14 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         args: Vec<String>,
     },
+{%- if auth %}
+    /// Mint a local bearer token with the development secret (`--scope`, `--subject`,
+    /// `--ttl-minutes` as for the service's `dev-token` command).
+    DevToken {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+{%- endif %}
     /// Export or check the OpenAPI document at `docs/openapi.yaml`.
     Openapi {
         #[command(subcommand)]
@@ -79,6 +87,9 @@ fn main() -> ExitCode {
             [new, name] if new == "new" => migrations::new_migration(&root, name),
             _ => migrations::run_binary(&root, &args),
         },
+{%- if auth %}
+        Task::DevToken { args } => dev_token(&root, &args),
+{%- endif %}
         Task::Openapi { action: OpenapiAction::Export } => openapi_export(&root),
         Task::Openapi { action: OpenapiAction::Check } => openapi_check(&root),
     };
@@ -263,6 +274,23 @@ fn normal_dependency_paths(
     Ok(paths)
 }
 
+{%- if auth %}
+
+/// `cargo run -p server -- dev-token <args>`: the token goes to stdout, ready for `$(...)`.
+fn dev_token(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let status = Command::new("cargo")
+        .args(["run", "--quiet", "--package", "server", "--", "dev-token"])
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("cannot run the service's `dev-token` command")?;
+    if !status.success() {
+        bail!("`dev-token` failed ({status})");
+    }
+    Ok(())
+}
+{%- endif %}
+
 const OPENAPI_FILE: &str = "docs/openapi.yaml";
 
 fn generated_openapi(root: &Path) -> anyhow::Result<String> {
@@ -293,5 +321,25 @@ fn openapi_check(root: &Path) -> anyhow::Result<()> {
         bail!("{OPENAPI_FILE} is out of date with the code; run `cargo xtask openapi export` and commit it");
     }
     println!("{OPENAPI_FILE} matches the code");
-    Ok(())
+    validate_openapi(root)
+}
+
+/// Checks the document against the OpenAPI 3 schema with `openapi-spec-validator` (PyPI),
+/// when it is installed; says how to install it when it is not.
+fn validate_openapi(root: &Path) -> anyhow::Result<()> {
+    let validator = Command::new("openapi-spec-validator")
+        .arg(OPENAPI_FILE)
+        .current_dir(root)
+        .status();
+    match validator {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => bail!("{OPENAPI_FILE} is not a valid OpenAPI document ({status})"),
+        Err(_) => {
+            println!(
+                "note: openapi-spec-validator is not installed, so the document was not checked \
+                 against the OpenAPI schema (pip install openapi-spec-validator)"
+            );
+            Ok(())
+        }
+    }
 }

@@ -39,6 +39,12 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         args: Vec<String>,
     },
+    /// Mint a local bearer token with the development secret (`--scope`, `--subject`,
+    /// `--ttl-minutes` as for the service's `dev-token` command).
+    DevToken {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Export or check the OpenAPI document at `docs/openapi.yaml`.
     Openapi {
         #[command(subcommand)]
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
             [new, name] if new == "new" => migrations::new_migration(&root, name),
             _ => migrations::run_binary(&root, &args),
         },
+        Task::DevToken { args } => dev_token(&root, &args),
         Task::Openapi {
             action: OpenapiAction::Export,
         } => openapi_export(&root),
@@ -300,6 +307,20 @@ fn normal_dependency_paths(
     Ok(paths)
 }
 
+/// `cargo run -p server -- dev-token <args>`: the token goes to stdout, ready for `$(...)`.
+fn dev_token(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let status = Command::new("cargo")
+        .args(["run", "--quiet", "--package", "server", "--", "dev-token"])
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("cannot run the service's `dev-token` command")?;
+    if !status.success() {
+        bail!("`dev-token` failed ({status})");
+    }
+    Ok(())
+}
+
 const OPENAPI_FILE: &str = "docs/openapi.yaml";
 
 fn generated_openapi(root: &Path) -> anyhow::Result<String> {
@@ -335,5 +356,25 @@ fn openapi_check(root: &Path) -> anyhow::Result<()> {
         );
     }
     println!("{OPENAPI_FILE} matches the code");
-    Ok(())
+    validate_openapi(root)
+}
+
+/// Checks the document against the OpenAPI 3 schema with `openapi-spec-validator` (PyPI),
+/// when it is installed; says how to install it when it is not.
+fn validate_openapi(root: &Path) -> anyhow::Result<()> {
+    let validator = Command::new("openapi-spec-validator")
+        .arg(OPENAPI_FILE)
+        .current_dir(root)
+        .status();
+    match validator {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => bail!("{OPENAPI_FILE} is not a valid OpenAPI document ({status})"),
+        Err(_) => {
+            println!(
+                "note: openapi-spec-validator is not installed, so the document was not checked \
+                 against the OpenAPI schema (pip install openapi-spec-validator)"
+            );
+            Ok(())
+        }
+    }
 }

@@ -347,9 +347,20 @@ mod tests {
     }
 {%- endif %}
 
+    /// The defaults plus what has no usable default.
+    fn valid() -> Settings {
+{%- if auth %}
+        let mut settings = Settings::default();
+        settings.auth.jwt_secret = SecretString::from("a-test-secret-that-is-long-enough-0123");
+        settings
+{%- else %}
+        Settings::default()
+{%- endif %}
+    }
+
     #[test]
     fn cors_origins_must_be_origins() {
-        let mut settings = Settings::default();
+        let mut settings = valid();
         settings.http.cors_allowed_origins =
             vec!["https://app.example.com".to_owned(), "http://localhost:3000".to_owned()];
         assert!(settings.validate(Profile::Development).is_ok());

@@ -85,6 +85,14 @@ async fn malformed_requests_are_problems_not_crashes(db: TestDatabase) {
         .unwrap();
     problem(bad_json, 400).await;
 
+    let wrong_type = authorized(server.client.post(server.url("/api/v1/orders")))
+        .header("content-type", "text/plain")
+        .body("customer_email=a@b.co")
+        .send()
+        .await
+        .unwrap();
+    problem(wrong_type, 415).await;
+
     let bad_id = authorized(server.client.get(server.url("/api/v1/orders/not-a-uuid")))
         .send()
         .await

@@ -361,9 +361,16 @@ mod tests {
         assert!(err.contains("auth.jwt_secret"), "{err}");
     }
 
+    /// The defaults plus what has no usable default.
+    fn valid() -> Settings {
+        let mut settings = Settings::default();
+        settings.auth.jwt_secret = SecretString::from("a-test-secret-that-is-long-enough-0123");
+        settings
+    }
+
     #[test]
     fn cors_origins_must_be_origins() {
-        let mut settings = Settings::default();
+        let mut settings = valid();
         settings.http.cors_allowed_origins = vec![
             "https://app.example.com".to_owned(),
             "http://localhost:3000".to_owned(),
