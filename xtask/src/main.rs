@@ -104,7 +104,7 @@ fn project_root() -> Result<PathBuf> {
 }
 
 fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: bool) -> Result<()> {
-    answers::validate_project_name(name)?;
+    render::validate_project_name(name)?;
     let out_dir = render::absolute(destination)?.join(name);
     let answers = answers::resolve_answers(&answers::placeholders(root)?, defines)?;
     if out_dir.exists() {

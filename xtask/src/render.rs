@@ -50,6 +50,85 @@ pub fn check_layout(template_root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Checks a project name the way cargo checks a package name, so that a bad name is refused
+/// before anything is written: ASCII letters, digits, `-` and `_`, starting with a letter,
+/// and not a Rust keyword or a name cargo reserves.
+pub fn validate_project_name(name: &str) -> Result<()> {
+    const RESERVED: &[&str] = &[
+        "as",
+        "async",
+        "await",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "dyn",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "pub",
+        "ref",
+        "return",
+        "self",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "type",
+        "unsafe",
+        "use",
+        "where",
+        "while",
+        "test",
+        "core",
+        "std",
+        "alloc",
+        "proc_macro",
+        "proc-macro",
+        "xtask",
+        "domain",
+        "persistence",
+        "migration",
+        "api",
+        "server",
+        "test-support",
+        // Words YAML reads as something other than a string (the name is the OpenAPI title).
+        "null",
+        "yes",
+        "no",
+        "on",
+        "off",
+    ];
+    let well_formed = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    ensure!(
+        well_formed,
+        "`{name}` is not a valid project name: use ASCII letters, digits, `-` and `_`, \
+         starting with a letter (e.g. `orders` or `billing-api`)"
+    );
+    ensure!(
+        !RESERVED.contains(&name),
+        "`{name}` is reserved (a Rust keyword, a name cargo reserves, or a crate of the \
+         rendered workspace): pick another project name"
+    );
+    Ok(())
+}
+
 /// Renders the template at `template_root` as project `name` into `out_dir`, which must not exist.
 ///
 /// Never prompts: every placeholder gets an answer from `answers` (see
@@ -176,5 +255,24 @@ mod tests {
         assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
         // An existing destination is refused.
         assert!(render(root.path(), "demo", &answers, &dest).is_err());
+    }
+
+    #[test]
+    fn project_names_follow_cargo_rules() {
+        for good in ["orders", "billing-api", "svc_2"] {
+            assert!(validate_project_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "9lives",
+            "two words",
+            "",
+            "-x",
+            "fn",
+            "test",
+            "api",
+            "naïve",
+        ] {
+            assert!(validate_project_name(bad).is_err(), "{bad:?}");
+        }
     }
 }
