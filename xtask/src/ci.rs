@@ -2,6 +2,7 @@
 //!
 //! Every step runs even when an earlier one failed; the command fails if any step did.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::{answers, check, render};
+use crate::{answers, check, docs_check, render};
 
 /// The steps of `cargo xtask ci`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -19,6 +20,8 @@ pub enum Step {
     Fmt,
     /// `cargo clippy --workspace --all-targets -- -D warnings` on this workspace.
     Clippy,
+    /// Check that every command in the docs' ```sh blocks names a real command and path.
+    Docs,
     /// Render every combination of the template's bool options into `target/renders/`.
     Render,
     /// Look for leftover `{{`, `{%`, `}}` in the renderings.
@@ -158,7 +161,7 @@ impl fmt::Display for Secs {
 }
 
 /// Runs `cargo <args>` in `dir`, streaming its output; fails on a non-zero exit.
-fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Result<()> {
+fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> Result<()> {
     println!("$ cargo {}    (in {})", args.join(" "), dir.display());
     let mut cmd = Command::new("cargo");
     cmd.args(args).current_dir(dir);
@@ -223,6 +226,10 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
                 &[],
             )
         });
+    }
+
+    if args.runs(Step::Docs) {
+        report.step("docs", || docs_check::run(root));
     }
 
     let wants_renders = [Step::Render, Step::Syntax, Step::RenderCi]
@@ -306,7 +313,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     }
 
     if args.runs(Step::RenderCi) {
-        for (name, dir) in &rendered {
+        for (index, (name, dir)) in rendered.iter().enumerate() {
             let step = format!("ci of {name}");
             match unusable(dir) {
                 // Already counted as a failure of its render step.
@@ -317,10 +324,25 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
                 None => {
                     report.step(&step, || {
                         mark_modified_now(dir)?;
+                        // The load test builds and loads the release binary: once, on the
+                        // first rendering (all options on), is enough to prove it works.
+                        let args: &[&str] = if index == 0 {
+                            &["xtask", "ci"]
+                        } else {
+                            &["xtask", "ci", "--skip", "load-test"]
+                        };
                         cargo(
                             dir,
-                            &["xtask", "ci"],
-                            &[("CARGO_TARGET_DIR", &render_target)],
+                            args,
+                            &[
+                                ("CARGO_TARGET_DIR", render_target.as_os_str()),
+                                // Four renderings share one target directory: without
+                                // incremental caches and full debug info it stays a few
+                                // gigabytes, which a CI disk holds. Line tables keep
+                                // backtraces readable.
+                                ("CARGO_INCREMENTAL", OsStr::new("0")),
+                                ("CARGO_PROFILE_DEV_DEBUG", OsStr::new("line-tables-only")),
+                            ],
                         )
                     });
                 }

@@ -4,7 +4,8 @@
 //!
 //! - `new <name>`: render the template into a new project, never prompting;
 //! - `examples [--check]`: refresh `examples/orders` from the template, or check it for drift;
-//! - `ci`: everything CI checks, including building and testing every rendering.
+//! - `ci`: everything CI checks, including building and testing every rendering, and the
+//!   commands named in the documentation (`docs_check.rs`).
 //!
 //! The template is rendered with the `cargo-generate` crate as a library (see `render.rs`),
 //! so nothing needs to be installed besides the Rust toolchain.
@@ -14,7 +15,10 @@
 mod answers;
 mod check;
 mod ci;
+mod cli_tree;
+mod docs_check;
 mod openapi;
+mod provenance;
 mod render;
 
 use std::fs;
@@ -118,6 +122,12 @@ fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: b
     }
     println!("answers: {}", answers::describe(&answers));
     render::render(root, name, &answers, &out_dir)?;
+    if let Some(commit) = provenance::record_template_commit(root, &out_dir)? {
+        println!(
+            "recorded the template commit {commit} in {}",
+            provenance::ANSWERS_FILE
+        );
+    }
     println!("\nRendered `{name}` into {}", out_dir.display());
     println!("Next:\n    cd {} && cargo run", out_dir.display());
     Ok(())

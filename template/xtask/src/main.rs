@@ -2,16 +2,25 @@
 //!
 //! `cargo xtask ci` is the one command CI runs. Every step runs even when an earlier one
 //! fails, and a summary table closes the run; the exit code is non-zero if any step failed.
+//! `cargo xtask load-test` exits with 2 when an SLO is breached and 130 when interrupted.
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+mod api_fuzz;
+mod ci;
+mod deploy;
+mod lint;
+mod load_test;
 mod migrations;
+mod openapi;
+mod openapi_diff;
+mod security;
+mod service;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project automation")]
@@ -22,7 +31,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Everything CI checks: format, lints, architecture rules, tests, migrations, OpenAPI drift.
+    /// Everything CI checks: format, lints, architecture rules, tests, migrations, OpenAPI drift,
+    /// the security scan, API fuzzing, the Dockerfile and the Kubernetes manifests, and a short
+    /// load test (`load-test --smoke`).
     Ci {
         /// Skip a step (repeatable).
         #[arg(long)]
@@ -47,11 +58,23 @@ enum Task {
         args: Vec<String>,
     },
 {%- endif %}
-    /// Export or check the OpenAPI document at `docs/openapi.yaml`.
+    /// Fuzz the running service from its OpenAPI document with Schemathesis
+    /// (`schemathesis.toml`).
+    ApiFuzz,
+    /// Load-test the release build: start it on 127.0.0.1 over a fresh SQLite database, seed
+    /// data, run the scenarios of `loadtest.toml` and check their SLOs. Writes
+    /// `target/load-test/report.json` and `report.html`; `--baseline <report.json>` compares
+    /// with an earlier run. Exit code 2 when an SLO is breached, 130 on Ctrl-C.
+    LoadTest(load_test::Options),
+    /// Export, check or diff the OpenAPI document at `docs/openapi.yaml`.
     Openapi {
         #[command(subcommand)]
         action: OpenapiAction,
     },
+    /// Known vulnerabilities in `Cargo.lock` (RustSec), the `deny.toml` policy (licenses, banned
+    /// crates, sources), secrets in tracked files and crates that do not forbid unsafe code.
+    /// Fails on any error that `security-allowlist.toml` does not allow with a reason.
+    SecurityScan(security::ScanArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,29 +83,22 @@ enum OpenapiAction {
     Export,
     /// Fail when `docs/openapi.yaml` differs from the code.
     Check,
+    /// Classify each change between two documents as breaking or compatible; fails on
+    /// breaking ones unless the major version was raised.
+    Diff {
+        /// The older document (default: the committed `docs/openapi.yaml`).
+        old: Option<PathBuf>,
+        /// The newer document (default: generated from the code).
+        new: Option<PathBuf>,
+    },
 }
-
-/// A CI step: runs at the project root.
-type Step = fn(&Path) -> anyhow::Result<()>;
-
-/// The CI steps, in order.
-const STEPS: &[(&str, Step)] = &[
-    ("fmt", fmt),
-    ("clippy", clippy),
-    ("architecture", architecture),
-    ("test", test),
-    ("migrations", migrations::round_trip),
-    ("openapi", openapi_check),
-];
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = project_root();
     let result = match cli.command {
-        Task::Ci { skip, only } => ci(&root, &skip, &only),
-        Task::Lint => fmt(&root)
-            .and_then(|()| clippy(&root))
-            .and_then(|()| architecture(&root)),
+        Task::Ci { skip, only } => ci::run(&root, &skip, &only),
+        Task::Lint => lint::all(&root),
         Task::Migrate { args } => match args.as_slice() {
             [new, name] if new == "new" => migrations::new_migration(&root, name),
             _ => migrations::run_binary(&root, &args),
@@ -90,14 +106,22 @@ fn main() -> ExitCode {
 {%- if auth %}
         Task::DevToken { args } => dev_token(&root, &args),
 {%- endif %}
-        Task::Openapi { action: OpenapiAction::Export } => openapi_export(&root),
-        Task::Openapi { action: OpenapiAction::Check } => openapi_check(&root),
+        Task::ApiFuzz => api_fuzz::run(&root),
+        Task::LoadTest(options) => load_test::run(&root, &options),
+        Task::Openapi { action: OpenapiAction::Export } => openapi::export(&root),
+        Task::Openapi { action: OpenapiAction::Check } => openapi::check(&root),
+        Task::Openapi { action: OpenapiAction::Diff { old, new } } => openapi::diff(&root, old, new),
+        Task::SecurityScan(args) => security::run(&root, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("xtask: {err:#}");
-            ExitCode::FAILURE
+            let failure = err.downcast_ref::<load_test::Failure>().copied();
+            // A handed-over load test has printed its own error.
+            if !matches!(failure, Some(load_test::Failure::HandedOver(_))) {
+                eprintln!("xtask: {err:#}");
+            }
+            ExitCode::from(failure.map_or(1, load_test::Failure::exit_code))
         }
     }
 }
@@ -113,48 +137,32 @@ fn project_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn ci(root: &Path, skip: &[String], only: &[String]) -> anyhow::Result<()> {
-    for name in skip.iter().chain(only) {
-        if !STEPS.iter().any(|(step, _)| step == name) {
-            let known: Vec<_> = STEPS.iter().map(|(step, _)| *step).collect();
-            bail!("unknown step `{name}`; the steps are {}", known.join(", "));
+/// A `cargo` command without the package variables `cargo run` gave this process
+/// (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, ...): build scripts such as ring's watch them, so
+/// inheriting them would rebuild those crates, and again at the next plain `cargo build`.
+pub(crate) fn cargo_command() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let from_cargo_run = name.starts_with("CARGO_PKG_")
+            || [
+                "CARGO_MANIFEST_DIR",
+                "CARGO_MANIFEST_PATH",
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+            ]
+            .contains(&name.as_ref());
+        if from_cargo_run {
+            command.env_remove(name.as_ref());
         }
     }
-    let mut results: Vec<(&str, Duration, Option<bool>)> = Vec::new();
-    for (name, step) in STEPS {
-        let selected = (only.is_empty() || only.iter().any(|o| o == name))
-            && !skip.iter().any(|s| s == name);
-        if !selected {
-            results.push((name, Duration::ZERO, None));
-            continue;
-        }
-        println!("\n==> {name}");
-        let started = Instant::now();
-        let outcome = step(root);
-        if let Err(err) = &outcome {
-            eprintln!("==> {name} failed: {err:#}");
-        }
-        results.push((name, started.elapsed(), Some(outcome.is_ok())));
-    }
-    println!("\n{:<14} {:>9}  result", "step", "time");
-    for (name, elapsed, outcome) in &results {
-        let result = match outcome {
-            Some(true) => "ok",
-            Some(false) => "FAILED",
-            None => "skipped",
-        };
-        println!("{name:<14} {:>8.1}s  {result}", elapsed.as_secs_f64());
-    }
-    let failed = results.iter().filter(|(_, _, outcome)| *outcome == Some(false)).count();
-    if failed > 0 {
-        bail!("{failed} step(s) failed");
-    }
-    println!("all steps passed");
-    Ok(())
+    command
 }
 
-fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+/// Runs `cargo <args>` at the project root; an error when it fails.
+pub(crate) fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let status = cargo_command()
         .args(args)
         .current_dir(root)
         .status()
@@ -165,120 +173,11 @@ fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fmt(root: &Path) -> anyhow::Result<()> {
-    cargo(root, &["fmt", "--all", "--check"])
-}
-
-fn clippy(root: &Path) -> anyhow::Result<()> {
-    cargo(root, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
-}
-
-fn test(root: &Path) -> anyhow::Result<()> {
-    if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        println!("note: TEST_DATABASE_URL is not set, so the PostgreSQL half of the suite is skipped");
-    }
-    let has_nextest = Command::new("cargo")
-        .args(["nextest", "--version"])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if has_nextest {
-        // The crates carry no doctests; add `cargo test --doc` here if yours do (nextest
-        // does not run them).
-        cargo(root, &["nextest", "run", "--workspace", "--no-fail-fast"])
-    } else {
-        cargo(root, &["test", "--workspace", "--no-fail-fast"])
-    }
-}
-
-/// Crates the domain must never depend on, directly or through another crate.
-const DOMAIN_FORBIDDEN: &[&str] = &[
-    "poem", "poem-openapi", "sea-orm", "sqlx", "figment", "opentelemetry", "tokio", "hyper",
-];
-
-/// The dependency rule, read from `cargo metadata`: the domain stays pure and the API never
-/// reaches persistence.
-fn architecture(root: &Path) -> anyhow::Result<()> {
-    let output = Command::new("cargo")
-        .args(["metadata", "--format-version", "1"])
-        .current_dir(root)
-        .output()
-        .context("cannot run cargo metadata")?;
-    if !output.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let rules: &[(&str, &[&str])] = &[
-        ("domain", DOMAIN_FORBIDDEN),
-        ("api", &["persistence", "migration", "sea-orm", "sqlx"]),
-        ("persistence", &["api", "poem", "poem-openapi"]),
-    ];
-    let mut violations = Vec::new();
-    for (krate, forbidden) in rules {
-        for path in normal_dependency_paths(&metadata, krate)? {
-            if let Some(last) = path.last()
-                && forbidden.contains(&last.as_str())
-            {
-                violations.push(format!("{krate} must not depend on {last}: {}", path.join(" -> ")));
-            }
-        }
-    }
-    if violations.is_empty() {
-        println!("architecture: domain, api and persistence respect the dependency rule");
-        Ok(())
-    } else {
-        bail!("dependency rule broken:\n  {}", violations.join("\n  "))
-    }
-}
-
-/// Every normal (non-dev, non-build) dependency reachable from `krate`, with the path to it.
-fn normal_dependency_paths(
-    metadata: &serde_json::Value,
-    krate: &str,
-) -> anyhow::Result<Vec<Vec<String>>> {
-    let nodes = metadata["resolve"]["nodes"].as_array().context("no resolve graph")?;
-    let name_of = |id: &str| -> String {
-        metadata["packages"]
-            .as_array()
-            .and_then(|packages| packages.iter().find(|p| p["id"] == id))
-            .and_then(|p| p["name"].as_str())
-            .unwrap_or(id)
-            .to_owned()
-    };
-    let Some(start) = nodes.iter().find(|node| {
-        node["id"].as_str().is_some_and(|id| name_of(id) == krate)
-    }) else {
-        return Ok(Vec::new());
-    };
-    let mut paths = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut queue = std::collections::VecDeque::from([(start, vec![krate.to_owned()])]);
-    while let Some((node, path)) = queue.pop_front() {
-        for dep in node["deps"].as_array().into_iter().flatten() {
-            let is_normal = dep["dep_kinds"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|kind| kind["kind"].is_null());
-            let Some(id) = dep["pkg"].as_str() else { continue };
-            if !is_normal || !seen.insert(id.to_owned()) {
-                continue;
-            }
-            let mut next = path.clone();
-            next.push(name_of(id));
-            paths.push(next.clone());
-            if let Some(child) = nodes.iter().find(|n| n["id"] == id) {
-                queue.push_back((child, next));
-            }
-        }
-    }
-    Ok(paths)
-}
-
 {%- if auth %}
 
 /// `cargo run -p server -- dev-token <args>`: the token goes to stdout, ready for `$(...)`.
 fn dev_token(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let status = Command::new("cargo")
+    let status = crate::cargo_command()
         .args(["run", "--quiet", "--package", "server", "--", "dev-token"])
         .args(args)
         .current_dir(root)
@@ -291,55 +190,3 @@ fn dev_token(root: &Path, args: &[String]) -> anyhow::Result<()> {
 }
 {%- endif %}
 
-const OPENAPI_FILE: &str = "docs/openapi.yaml";
-
-fn generated_openapi(root: &Path) -> anyhow::Result<String> {
-    let output = Command::new("cargo")
-        .args(["run", "--quiet", "--package", "server", "--", "openapi"])
-        .current_dir(root)
-        .output()
-        .context("cannot run the service's `openapi` command")?;
-    if !output.status.success() {
-        bail!("generating the OpenAPI document failed: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    String::from_utf8(output.stdout).context("the OpenAPI document is not UTF-8")
-}
-
-fn openapi_export(root: &Path) -> anyhow::Result<()> {
-    let spec = generated_openapi(root)?;
-    std::fs::write(root.join(OPENAPI_FILE), spec)
-        .with_context(|| format!("cannot write {OPENAPI_FILE}"))?;
-    println!("wrote {OPENAPI_FILE}");
-    Ok(())
-}
-
-fn openapi_check(root: &Path) -> anyhow::Result<()> {
-    let spec = generated_openapi(root)?;
-    let committed = std::fs::read_to_string(root.join(OPENAPI_FILE))
-        .with_context(|| format!("cannot read {OPENAPI_FILE}; run `cargo xtask openapi export`"))?;
-    if committed != spec {
-        bail!("{OPENAPI_FILE} is out of date with the code; run `cargo xtask openapi export` and commit it");
-    }
-    println!("{OPENAPI_FILE} matches the code");
-    validate_openapi(root)
-}
-
-/// Checks the document against the OpenAPI 3 schema with `openapi-spec-validator` (PyPI),
-/// when it is installed; says how to install it when it is not.
-fn validate_openapi(root: &Path) -> anyhow::Result<()> {
-    let validator = Command::new("openapi-spec-validator")
-        .arg(OPENAPI_FILE)
-        .current_dir(root)
-        .status();
-    match validator {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => bail!("{OPENAPI_FILE} is not a valid OpenAPI document ({status})"),
-        Err(_) => {
-            println!(
-                "note: openapi-spec-validator is not installed, so the document was not checked \
-                 against the OpenAPI schema (pip install openapi-spec-validator)"
-            );
-            Ok(())
-        }
-    }
-}

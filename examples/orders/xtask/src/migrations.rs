@@ -2,7 +2,6 @@
 //! CI round trip (up, down to zero, up again on a fresh database).
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, bail, ensure};
 
@@ -14,7 +13,7 @@ pub fn run_binary(root: &Path, args: &[String]) -> anyhow::Result<()> {
 }
 
 fn run_migrate(root: &Path, args: &[String], envs: &[(&str, &str)]) -> anyhow::Result<()> {
-    let status = Command::new("cargo")
+    let status = crate::cargo_command()
         .args(["run", "--quiet", "--package", "server", "--", "migrate"])
         .args(args)
         .envs(envs.iter().copied())
@@ -79,7 +78,7 @@ pub fn new_migration(root: &Path, name: &str) -> anyhow::Result<()> {
     std::fs::write(&lib_path, registered)
         .with_context(|| format!("cannot write {}", lib_path.display()))?;
     // rustfmt decides whether the list fits on one line.
-    let formatted = Command::new("cargo")
+    let formatted = crate::cargo_command()
         .args(["fmt", "--package", "migration"])
         .current_dir(root)
         .status()

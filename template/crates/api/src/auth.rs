@@ -16,6 +16,8 @@ use poem_openapi::{Object, OpenApi, SecurityScheme};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
+use crate::problem::Problems;
+use crate::problem::status::UNAUTHORIZED;
 use crate::routes::ApiTags;
 
 /// Read orders.
@@ -150,7 +152,7 @@ impl WhoAmIApi {
     ///
     /// The subject and scopes of the presented token: a quick way to check a token.
     #[oai(path = "/whoami", method = "get", operation_id = "whoami")]
-    async fn whoami(&self, caller: BearerAuth) -> Result<Json<Identity>, ApiError> {
+    async fn whoami(&self, caller: BearerAuth) -> Result<Json<Identity>, Problems<UNAUTHORIZED>> {
         Ok(Json(Identity {
             subject: caller.0.sub.clone(),
             scopes: caller.0.scope.split_whitespace().map(str::to_owned).collect(),

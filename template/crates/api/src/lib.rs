@@ -7,18 +7,23 @@
 //! a use case, map the result.
 #![forbid(unsafe_code)]
 
+mod allow;
 {%- if auth %}
 pub mod auth;
 {%- endif %}
 mod health;
+mod lenient;
+mod metrics;
 mod middleware;
 {%- if example %}
 mod orders;
 {%- endif %}
 mod problem;
+mod request_span;
 mod routes;
 
 pub use health::ReadinessProbe;
 pub use middleware::HttpOptions;
-pub use problem::{ApiError, FieldError, Problem};
+pub use lenient::Lenient;
+pub use problem::{ApiError, FieldError, Problem, Problems, status};
 pub use routes::{ApiState, ServiceInfo, app, openapi_service};

@@ -12,12 +12,33 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::ApiError;
+use crate::problem::Problems;
+use crate::problem::status::{
+    BAD_REQUEST, CONFLICT, JSON_BODY, NOT_FOUND, PRECONDITION_FAILED, UNAVAILABLE,
+};
 {%- if auth %}
 use crate::auth::{BearerAuth, ORDERS_READ, ORDERS_WRITE};
 {%- endif %}
 use crate::routes::ApiTags;
 
 mod dto;
+
+{%- if auth %}
+
+/// Every orders operation needs a bearer token: 401 without a valid one, 403 without the scope.
+const GUARDED: u32 = crate::problem::status::UNAUTHORIZED | crate::problem::status::FORBIDDEN;
+{%- else %}
+
+/// Orders operations are open (the template was rendered without authentication).
+const GUARDED: u32 = 0;
+{%- endif %}
+
+// What each operation may answer besides success: its documented problem responses.
+type CreateProblems = Problems<{ GUARDED | JSON_BODY | UNAVAILABLE }>;
+type ReadProblems = Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | UNAVAILABLE }>;
+type ListProblems = Problems<{ GUARDED | BAD_REQUEST | UNAVAILABLE }>;
+type TransitionProblems =
+    Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | CONFLICT | PRECONDITION_FAILED | UNAVAILABLE }>;
 
 use dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto};
 
@@ -105,10 +126,13 @@ impl OrdersApi {
 {%- endif %}
         /// Makes the request safe to retry: the same key with the same body returns the order
         /// the first request created; with a different body it is refused (422).
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(min_length = 1, max_length = 255, pattern = "^[!-~]+$")
+        )]
         idempotency_key: Header<Option<String>>,
         body: Json<CreateOrderRequest>,
-    ) -> Result<CreateOrderResponse, ApiError> {
+    ) -> Result<CreateOrderResponse, CreateProblems> {
 {%- if auth %}
         caller.require_scope(ORDERS_WRITE)?;
 {%- endif %}
@@ -139,7 +163,7 @@ impl OrdersApi {
 {%- endif %}
         /// The order's id.
         id: Path<Uuid>,
-    ) -> Result<OrderResponse, ApiError> {
+    ) -> Result<OrderResponse, ReadProblems> {
 {%- if auth %}
         caller.require_scope(ORDERS_READ)?;
 {%- endif %}
@@ -165,15 +189,16 @@ impl OrdersApi {
         cursor: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<OrderStatusDto>>,
-    ) -> Result<Json<OrderPageDto>, ApiError> {
+    ) -> Result<Json<OrderPageDto>, ListProblems> {
 {%- if auth %}
         caller.require_scope(ORDERS_READ)?;
 {%- endif %}
         let after = match cursor.0.as_deref() {
             None => None,
             Some(raw) => Some(
-                cursor::decode(raw)
-                    .ok_or_else(|| ApiError::bad_request("cursor is not one this API issued"))?,
+                cursor::decode(raw).ok_or_else(|| {
+                    ApiError::bad_request("cursor is not one this API issued")
+                })?,
             ),
         };
         let query = OrderQuery {
@@ -191,7 +216,10 @@ impl OrdersApi {
     /// Pay an order
     ///
     /// Only a pending order can be paid. With `If-Match`, the order must still be at that
-    /// version (412 otherwise).
+    /// version (412 otherwise). The amount is charged through the payment gateway: a declined
+    /// payment answers 422 (type `payment-declined`) and an unavailable gateway 503, with
+    /// `Retry-After` when known; in both cases the order stays pending. Retrying is safe: one
+    /// version of an order is charged at most once.
     #[oai(path = "/orders/:id/pay", method = "post", operation_id = "pay_order")]
     async fn pay_order(
         &self,
@@ -202,9 +230,9 @@ impl OrdersApi {
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
-        #[oai(name = "If-Match")]
+        #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
         if_match: Header<Option<String>>,
-    ) -> Result<OrderResponse, ApiError> {
+    ) -> Result<OrderResponse, TransitionProblems> {
 {%- if auth %}
         caller.require_scope(ORDERS_WRITE)?;
 {%- endif %}
@@ -226,9 +254,9 @@ impl OrdersApi {
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
-        #[oai(name = "If-Match")]
+        #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
         if_match: Header<Option<String>>,
-    ) -> Result<OrderResponse, ApiError> {
+    ) -> Result<OrderResponse, TransitionProblems> {
 {%- if auth %}
         caller.require_scope(ORDERS_WRITE)?;
 {%- endif %}

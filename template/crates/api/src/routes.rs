@@ -6,12 +6,14 @@ use std::sync::Arc;
 {%- if example %}
 use domain::order_service::OrderService;
 {%- endif %}
+use poem::http::Method;
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
 {%- if auth %}
 use crate::auth::{JwtVerifier, WhoAmIApi};
 {%- endif %}
+use crate::allow::AllowedMethods;
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
 {%- if example %}
@@ -73,6 +75,10 @@ pub struct ServiceInfo {
 /// The whole HTTP application: routes, documentation, state and middleware.
 pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl Endpoint<Output = Response> + 'static {
     let api = openapi_service(info);
+    let allowed_methods = AllowedMethods::from_spec(
+        &api.spec(),
+        &[("/openapi.json", &[Method::GET]), ("/openapi.yaml", &[Method::GET])],
+    );
     let routes = Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .at("/openapi.yaml", api.spec_endpoint_yaml())
@@ -85,5 +91,5 @@ pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl End
 {%- if auth %}
         .data(state.jwt)
 {%- endif %};
-    stack(routes, options)
+    stack(routes, options, allowed_methods)
 }

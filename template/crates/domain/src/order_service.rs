@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use crate::DomainError;
 use crate::order::{IdempotencyKey, NewOrder, Order, OrderId};
 use crate::ports::{
-    Clock, IdGenerator, IdempotencyStore, KeyUse, OrderCursor, OrderQuery, OrderRepository,
+    Charge, ChargeOutcome, Clock, IdGenerator, IdempotencyStore, KeyUse, OrderCursor, OrderQuery,
+    OrderRepository, PaymentGateway,
 };
 
 /// The order use cases, over whichever adapters the binary plugs in.
@@ -15,6 +16,7 @@ use crate::ports::{
 pub struct OrderService {
     repository: Arc<dyn OrderRepository>,
     idempotency: Arc<dyn IdempotencyStore>,
+    payments: Arc<dyn PaymentGateway>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
@@ -29,12 +31,14 @@ impl OrderService {
     pub fn new(
         repository: Arc<dyn OrderRepository>,
         idempotency: Arc<dyn IdempotencyStore>,
+        payments: Arc<dyn PaymentGateway>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
         Self {
             repository,
             idempotency,
+            payments,
             clock,
             ids,
         }
@@ -123,15 +127,41 @@ impl OrderService {
         Ok(OrderPage { orders, next })
     }
 
-    /// Pays a pending order. `expected_version`, when given, must be the current version
-    /// (`StaleVersion` otherwise).
+    /// Pays a pending order: charges its amount through the payment gateway, then records it
+    /// as paid. `expected_version`, when given, must be the current version (`StaleVersion`
+    /// otherwise). A refused charge is `PaymentDeclined` and a gateway that cannot answer is
+    /// `Unavailable`; in both cases the order stays pending and unchanged.
+    ///
+    /// The order of operations: the rule is checked first (a paid or cancelled order is never
+    /// charged), then the gateway is called, and only an accepted charge is stored. If storing
+    /// fails after the charge (the database went away), the order is still pending at the
+    /// same version, so paying again sends the same idempotency key and the gateway does not
+    /// charge twice. If somebody changed the order in between (a concurrent cancel), storing
+    /// is refused as a `Conflict` and the charge needs a refund: that is logged as an error.
     #[tracing::instrument(name = "pay_order", skip(self), err(Display))]
     pub async fn pay_order(
         &self,
         id: OrderId,
         expected_version: Option<i64>,
     ) -> Result<Order, DomainError> {
-        self.transition(id, expected_version, Order::pay).await
+        let mut order = self.current(id, expected_version).await?;
+        let read_version = order.version();
+        let charge = Charge::for_order(&order);
+        order.pay(self.clock.now())?;
+        match self.payments.charge(&charge).await? {
+            ChargeOutcome::Accepted => {}
+            ChargeOutcome::Declined { reason } => return Err(DomainError::PaymentDeclined(reason)),
+        }
+        if let Err(err) = self.repository.update(&order, read_version).await {
+            tracing::error!(
+                order_id = %id,
+                idempotency_key = charge.idempotency_key.as_str(),
+                error = %err,
+                "the charge was accepted but the order could not be recorded as paid"
+            );
+            return Err(err);
+        }
+        Ok(order)
     }
 
     /// Cancels a pending order, under the same version rule as [`Self::pay_order`].
@@ -151,20 +181,24 @@ impl OrderService {
         expected_version: Option<i64>,
         change: fn(&mut Order, DateTime<Utc>) -> Result<(), DomainError>,
     ) -> Result<Order, DomainError> {
-        let mut order = self.get_order(id).await?;
+        let mut order = self.current(id, expected_version).await?;
         let read_version = order.version();
-        if let Some(expected) = expected_version
-            && expected != read_version
-        {
-            return Err(DomainError::StaleVersion {
-                entity: "order",
-                expected,
-                actual: read_version,
-            });
-        }
         change(&mut order, self.clock.now())?;
         self.repository.update(&order, read_version).await?;
         Ok(order)
+    }
+
+    /// The order, if it is at `expected_version` (when given).
+    async fn current(&self, id: OrderId, expected_version: Option<i64>) -> Result<Order, DomainError> {
+        let order = self.get_order(id).await?;
+        match expected_version {
+            Some(expected) if expected != order.version() => Err(DomainError::StaleVersion {
+                entity: "order",
+                expected,
+                actual: order.version(),
+            }),
+            _ => Ok(order),
+        }
     }
 }
 

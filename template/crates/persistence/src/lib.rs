@@ -16,7 +16,7 @@ mod idempotency_store;
 mod order_repository;
 {%- endif %}
 
-pub use database::{DatabaseOptions, connect, ping};
+pub use database::{DatabaseOptions, PoolUsage, connect, ping, pool_usage};
 pub use error::PersistenceError;
 {%- if example %}
 pub use idempotency_store::SeaOrmIdempotencyStore;

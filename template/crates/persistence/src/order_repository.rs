@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use crate::PersistenceError;
+use crate::database::db_system;
 use crate::entity::order::{ActiveModel, Column, Entity as Orders, Model};
 
 /// Orders stored in the `orders` table.
@@ -28,7 +29,12 @@ impl SeaOrmOrderRepository {
 
 #[async_trait]
 impl OrderRepository for SeaOrmOrderRepository {
-    #[tracing::instrument(name = "db.orders.insert", skip_all)]
+    #[tracing::instrument(
+        name = "db.orders.insert",
+        skip_all,
+        fields(db.system.name = db_system(&self.db)),
+        err(Display)
+    )]
     async fn insert(&self, order: &Order) -> Result<(), DomainError> {
         Orders::insert(to_row(order))
             .exec_without_returning(&self.db)
@@ -37,7 +43,12 @@ impl OrderRepository for SeaOrmOrderRepository {
         Ok(())
     }
 
-    #[tracing::instrument(name = "db.orders.find", skip(self))]
+    #[tracing::instrument(
+        name = "db.orders.find",
+        skip(self),
+        fields(db.system.name = db_system(&self.db)),
+        err(Display)
+    )]
     async fn find(&self, id: OrderId) -> Result<Option<Order>, DomainError> {
         let row = Orders::find_by_id(id.as_uuid())
             .one(&self.db)
@@ -48,7 +59,12 @@ impl OrderRepository for SeaOrmOrderRepository {
 
     /// One conditional `UPDATE ... WHERE id = ? AND version = ?`: the check and the write are
     /// atomic, so of two concurrent updates from the same version exactly one succeeds.
-    #[tracing::instrument(name = "db.orders.update", skip_all, fields(order.id = %order.id()))]
+    #[tracing::instrument(
+        name = "db.orders.update",
+        skip_all,
+        fields(db.system.name = db_system(&self.db), order.id = %order.id()),
+        err(Display)
+    )]
     async fn update(&self, order: &Order, expected_version: i64) -> Result<(), DomainError> {
         let updated = Orders::update_many()
             .col_expr(Column::Status, Expr::value(order.status().as_str()))
@@ -74,7 +90,12 @@ impl OrderRepository for SeaOrmOrderRepository {
     }
 
     /// Keyset pagination over the `(created_at, id)` index, newest first.
-    #[tracing::instrument(name = "db.orders.list", skip_all)]
+    #[tracing::instrument(
+        name = "db.orders.list",
+        skip_all,
+        fields(db.system.name = db_system(&self.db)),
+        err(Display)
+    )]
     async fn list(&self, query: &OrderQuery) -> Result<Vec<Order>, DomainError> {
         let mut select = Orders::find();
         if let Some(status) = query.status {

@@ -12,7 +12,10 @@ use domain::order::{
     Currency, Email, IdempotencyKey, Money, NewOrder, Order, OrderId, OrderStatus,
 };
 use domain::order_service::OrderService;
-use domain::ports::{Clock, OrderQuery, OrderRepository, SystemClock, UuidV7Generator};
+use domain::ports::{
+    Charge, ChargeOutcome, Clock, OrderQuery, OrderRepository, PaymentGateway, SystemClock,
+    UuidV7Generator,
+};
 use migration::{Migrator, MigratorTrait};
 use persistence::{
     DatabaseConnection, DatabaseOptions, SeaOrmIdempotencyStore, SeaOrmOrderRepository,
@@ -47,10 +50,21 @@ fn order_at(n: i64, at: DateTime<Utc>) -> Order {
     Order::place(OrderId::from_uuid(Uuid::now_v7()), new_order(n), at)
 }
 
+/// Every charge accepted: these tests are about storage, not payments.
+struct AcceptingGateway;
+
+#[async_trait::async_trait]
+impl PaymentGateway for AcceptingGateway {
+    async fn charge(&self, _: &Charge) -> Result<ChargeOutcome, DomainError> {
+        Ok(ChargeOutcome::Accepted)
+    }
+}
+
 fn service(connection: &DatabaseConnection) -> OrderService {
     OrderService::new(
         Arc::new(SeaOrmOrderRepository::new(connection.clone())),
         Arc::new(SeaOrmIdempotencyStore::new(connection.clone())),
+        Arc::new(AcceptingGateway),
         Arc::new(SystemClock),
         Arc::new(UuidV7Generator),
     )

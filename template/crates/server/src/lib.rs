@@ -7,6 +7,7 @@
 //! touches configuration and this crate only.
 #![forbid(unsafe_code)]
 
+pub mod healthcheck;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

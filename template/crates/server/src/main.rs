@@ -1,4 +1,5 @@
-//! The service's command line: `serve` (the default), `migrate`, `openapi`, `config`.
+//! The service's command line: `serve` (the default), `migrate`, `openapi`, `config`,
+//! `healthcheck`.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
@@ -41,8 +42,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SpecFormat::Yaml)]
         format: SpecFormat,
     },
-    /// Print the effective configuration, secrets redacted.
+    /// Print the effective configuration: each value with its source, secrets redacted.
     Config,
+    /// Exit 0 when the service on this host answers `GET /health/ready` with 200, 1 otherwise
+    /// (a container health check that needs no shell or curl).
+    Healthcheck {
+        /// The port to ask; default: the configured `http.port`.
+        #[arg(long)]
+        port: Option<u16>,
+        /// How long to wait for the answer, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
 {%- if auth %}
     /// Mint a bearer token signed with the configured secret, for local use.
     /// Refused in the production profile.
@@ -107,10 +118,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Healthcheck { port, timeout_ms } => {
+            server::healthcheck::run(port, std::time::Duration::from_millis(timeout_ms)).await
+        }
         Command::Config => {
-            let LoadedSettings { profile, settings } = Settings::load()?;
-            println!("# profile: {}", profile.as_str());
-            println!("{}", serde_json::to_string_pretty(&settings)?);
+            let loaded = Settings::load()?;
+            println!(
+                "# The effective configuration of profile `{}`, each value with its source.",
+                loaded.profile.as_str()
+            );
+            println!("# Secrets are redacted. Layers, later wins: default, config/default.toml,");
+            println!("# config/<profile>.toml, APP_* and DATABASE_URL environment variables.");
+            print!("{}", loaded.report()?);
             Ok(())
         }
 {%- if auth %}
@@ -119,7 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scopes,
             ttl_minutes,
         } => {
-            let LoadedSettings { profile, settings } = Settings::load()?;
+            let LoadedSettings { profile, settings, .. } = Settings::load()?;
             if profile == Profile::Production {
                 anyhow::bail!("dev-token is refused in the production profile");
             }
@@ -139,14 +158,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
 {%- endif %}
         Command::Migrate { action } => {
-            let LoadedSettings { profile, settings } = Settings::load()?;
+            let LoadedSettings { profile, settings, .. } = Settings::load()?;
             let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
             let result = migrate(&settings, profile, action).await;
             telemetry.shutdown().await;
             result
         }
         Command::Serve => {
-            let LoadedSettings { profile, settings } = Settings::load()?;
+            let LoadedSettings { profile, settings, .. } = Settings::load()?;
             let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
             let result = serve(&settings).await;
             if let Err(err) = &result {
@@ -161,6 +180,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let app = App::build(settings, SERVICE_INFO).await?;
     let bound = app.bind(settings.http.host, settings.http.port).await?;
+    // Signal handlers first: from the "listening" line on, SIGTERM means a graceful stop.
+    let shutdown = startup::shutdown_signal();
     if let Some(address) = bound.local_addr() {
         tracing::info!(
             "{} {} listening on http://{address} (API docs: http://{address}/docs)",
@@ -168,7 +189,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             SERVICE_INFO.version
         );
     }
-    bound.serve_until(startup::shutdown_signal()).await?;
+    bound.serve_until(shutdown).await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -11,10 +11,11 @@ use api::{ApiState, HttpOptions, ReadinessProbe, ServiceInfo};
 use async_trait::async_trait;
 {%- if example %}
 use domain::order_service::OrderService;
-use domain::ports::{SystemClock, UuidV7Generator};
+use domain::ports::{PaymentGateway, SystemClock, UuidV7Generator};
 {%- endif %}
 use migration::{Migrator, MigratorTrait};
 {%- if example %}
+use payments::{BreakerOptions, HttpGateway, HttpGatewayOptions, InProcessGateway};
 use persistence::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 {%- endif %}
 use persistence::{DatabaseConnection, DatabaseOptions};
@@ -25,12 +26,17 @@ use secrecy::ExposeSecret;
 {%- endif %}
 
 use crate::settings::Settings;
+use crate::telemetry::{PoolMetrics, observe_database_pool};
+{%- if example %}
+use crate::settings::{PaymentsMode, PaymentsSettings};
+{%- endif %}
 
 /// A wired service, ready to bind.
 pub struct App {
     endpoint: poem::endpoint::BoxEndpoint<'static>,
     db: DatabaseConnection,
     shutdown_grace: Duration,
+    _pool_metrics: PoolMetrics,
 }
 
 impl std::fmt::Debug for App {
@@ -56,7 +62,7 @@ impl ReadinessProbe for DatabaseReadiness {
 pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let db = &settings.database;
     persistence::connect(&DatabaseOptions {
-        url: db.url.clone(),
+        url: db.url.expose().to_owned(),
         max_connections: db.max_connections,
         min_connections: db.min_connections,
         connect_timeout: db.connect_timeout,
@@ -66,6 +72,30 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
     .await
     .context("cannot connect to the database (database.url)")
 }
+
+{%- if example %}
+
+/// The payment gateway adapter `payments.mode` names.
+fn payment_gateway(settings: &PaymentsSettings) -> anyhow::Result<Arc<dyn PaymentGateway>> {
+    Ok(match settings.mode {
+        PaymentsMode::InProcess => Arc::new(InProcessGateway),
+        PaymentsMode::Http => Arc::new(
+            HttpGateway::new(&HttpGatewayOptions {
+                url: settings.url.clone().unwrap_or_default(),
+                timeout: settings.timeout,
+                max_retries: settings.max_retries,
+                backoff_min: settings.backoff_min,
+                backoff_max: settings.backoff_max,
+                breaker: BreakerOptions {
+                    failure_threshold: settings.breaker_failure_threshold,
+                    cool_down: settings.breaker_cool_down,
+                },
+            })
+            .context("cannot set up the payment gateway (payments.url)")?,
+        ),
+    })
+}
+{%- endif %}
 
 /// With `database.migrate_on_start` off (production), a schema behind the code is an error
 /// at start, not a surprise at the first request.
@@ -102,6 +132,7 @@ impl App {
             orders: OrderService::new(
                 Arc::new(SeaOrmOrderRepository::new(db.clone())),
                 Arc::new(SeaOrmIdempotencyStore::new(db.clone())),
+                payment_gateway(&settings.payments)?,
                 Arc::new(SystemClock),
                 Arc::new(UuidV7Generator),
             ),
@@ -123,6 +154,7 @@ impl App {
         };
         Ok(Self {
             endpoint: api::app(info, state, options).boxed(),
+            _pool_metrics: observe_database_pool(&db),
             db,
             shutdown_grace: settings.http.shutdown_grace,
         })
@@ -166,6 +198,7 @@ impl BoundApp {
             endpoint,
             db,
             shutdown_grace,
+            ..
         } = self.app;
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(endpoint, shutdown, Some(shutdown_grace))
@@ -176,30 +209,39 @@ impl BoundApp {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that completes on Ctrl-C (SIGINT) or SIGTERM.
+///
+/// The signal handlers are installed when this is called, not when the future is first
+/// polled: call it before announcing that the service is listening, so that a SIGTERM sent
+/// right after the announcement is a graceful shutdown, not the default "killed by signal".
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            let (mut interrupt, mut terminate) = match (interrupt, terminate) {
+                (Ok(interrupt), Ok(terminate)) => (interrupt, terminate),
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::error!(error = %err, "cannot listen for SIGINT/SIGTERM");
+                    return std::future::pending().await;
+                }
+            };
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!("Ctrl-C received, shutting down"),
+                _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
             }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => tracing::info!("Ctrl-C received, shutting down"),
             Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                tracing::error!(error = %err, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
 }

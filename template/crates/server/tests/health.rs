@@ -17,6 +17,14 @@ async fn liveness_and_readiness_answer_ok(db: TestDatabase) {
     server.stop().await;
 }
 
+/// The container health check (`healthcheck` command) against the real service.
+async fn the_healthcheck_command_sees_a_ready_service(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    let port: u16 = server.base_url.rsplit(':').next().unwrap().parse().unwrap();
+    server::healthcheck::check_ready(port, std::time::Duration::from_secs(2)).await.unwrap();
+    server.stop().await;
+}
+
 async fn the_openapi_document_is_served(db: TestDatabase) {
     let server = TestServer::start(db).await;
     let json: serde_json::Value = server
@@ -53,12 +61,14 @@ async fn unknown_routes_are_problems_with_the_request_id(db: TestDatabase) {
     assert_eq!(body["type"], "https://problems.example.com/not-found");
 
     let wrong_method = server.client.delete(server.url("/health/live")).send().await.unwrap();
+    assert_eq!(wrong_method.headers()["allow"], "GET", "a 405 names the allowed methods");
     problem(wrong_method, 405).await;
     server.stop().await;
 }
 
 on_every_database!(
     liveness_and_readiness_answer_ok,
+    the_healthcheck_command_sees_a_ready_service,
     the_openapi_document_is_served,
     unknown_routes_are_problems_with_the_request_id,
 );

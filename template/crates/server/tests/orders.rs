@@ -99,6 +99,22 @@ async fn malformed_requests_are_problems_not_crashes(db: TestDatabase) {
         .unwrap();
     problem(bad_id, 400).await;
 
+    let wrong_method = authorized(server.client.put(server.url("/api/v1/orders")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.headers()["allow"], "GET, POST");
+    problem(wrong_method, 405).await;
+
+    let bad_if_match = authorized(server.client.post(server.url(
+        "/api/v1/orders/00000000-0000-7000-8000-000000000000/pay",
+    )))
+    .header("if-match", "3")
+    .send()
+    .await
+    .unwrap();
+    problem(bad_if_match, 400).await;
+
     let missing = authorized(server.client.get(server.url(
         "/api/v1/orders/00000000-0000-7000-8000-000000000000",
     )))

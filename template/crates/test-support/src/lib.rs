@@ -1,11 +1,17 @@
 //! Test-only helpers shared by the workspace's test suites: a fresh database per test, on
 //! SQLite (always) and on PostgreSQL (when `TEST_DATABASE_URL` is set), and a macro that
-//! declares each scenario once for both.
+//! declares each scenario once for both{% if example %}; and a fake payment gateway
+//! ([`fake_gateway`]){% endif %}.
 //!
-//! May depend on: sea-orm and test utilities. Used only as a dev-dependency.
+//! May depend on: sea-orm{% if example %}, poem{% endif %} and test utilities. Used only as a
+//! dev-dependency.
 #![forbid(unsafe_code)]
 // Test support: a panic is how a broken fixture reports itself.
 #![allow(clippy::expect_used)]
+{%- if example %}
+
+pub mod fake_gateway;
+{%- endif %}
 
 use sea_orm::{ConnectionTrait, Database};
 

@@ -8,6 +8,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use crate::ApiError;
+use crate::problem::Problems;
+use crate::problem::status::UNAVAILABLE;
 use crate::routes::ApiTags;
 
 /// Something the service needs before it can take traffic (the database, ...). The binary
@@ -43,7 +45,7 @@ impl HealthApi {
     async fn ready(
         &self,
         probe: Data<&Arc<dyn ReadinessProbe>>,
-    ) -> Result<Json<HealthStatus>, ApiError> {
+    ) -> Result<Json<HealthStatus>, Problems<UNAVAILABLE>> {
         probe.check().await.map_err(ApiError::unavailable)?;
         Ok(Json(HealthStatus {
             status: "ok".to_owned(),

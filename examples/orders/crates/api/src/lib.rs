@@ -6,14 +6,20 @@
 //! the binary hands in through [`ApiState`]. Handlers stay thin: parse and validate the DTO, call
 //! a use case, map the result.
 #![forbid(unsafe_code)]
+
+mod allow;
 pub mod auth;
 mod health;
+mod lenient;
+mod metrics;
 mod middleware;
 mod orders;
 mod problem;
+mod request_span;
 mod routes;
 
 pub use health::ReadinessProbe;
+pub use lenient::Lenient;
 pub use middleware::HttpOptions;
-pub use problem::{ApiError, FieldError, Problem};
+pub use problem::{ApiError, FieldError, Problem, Problems, status};
 pub use routes::{ApiState, ServiceInfo, app, openapi_service};

@@ -1,24 +1,29 @@
 //! The middleware stack, outermost first:
 //!
 //! 1. request id: reuse a valid incoming `x-request-id`, else generate one; echo it back;
-//! 2. access log: one line per request with method, operation, status and latency;
+//! 2. request span, access log and metrics: one span per request, continuing the caller's
+//!    W3C trace and parent of all the handler does, one log line with method, route,
+//!    operation, status, latency and trace id, and the request's duration in a histogram by
+//!    method, route and status (see `request_span` and `metrics`);
 //! 3. security headers (and HSTS when configured);
 //! 4. CORS, only for the configured origins (none by default);
 //! 5. compression;
 //! 6. problem details: any error response not already `application/problem+json` (unknown
 //!    route, wrong method, unparsable body, too large, timeout, panic) is rewritten into one,
-//!    and every problem gets the request id;
+//!    and every problem gets the request id; a 405 gets its `Allow` header;
 //! 7. request body limit (413), 8. panic capture (500) and 9. request timeout (504), closest
 //!    to the handlers.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::middleware::{CatchPanic, Compression, Cors, ReqId, RequestId, ReuseId, SetHeader};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
-use poem_openapi::OperationId;
 
 use crate::Problem;
+use crate::allow::AllowedMethods;
+use crate::metrics::HttpMetrics;
+use crate::request_span::traced;
 
 /// HTTP behaviour the binary configures.
 #[derive(Debug, Clone)]
@@ -40,7 +45,9 @@ const MAX_DETAIL_LEN: usize = 300;
 pub fn stack(
     routes: impl Endpoint + 'static,
     options: HttpOptions,
+    allowed_methods: AllowedMethods,
 ) -> impl Endpoint<Output = Response> + 'static {
+    let metrics = HttpMetrics::new();
     let timeout = options.request_timeout;
     let body_limit = options.body_limit_bytes;
     let allow_cors = !options.cors_allowed_origins.is_empty();
@@ -63,13 +70,23 @@ pub fn stack(
         })
         .with(CatchPanic::new())
         .around(move |endpoint, request| limit_body(endpoint, request, body_limit))
-        .around(|endpoint, request| async move {
-            let request_id = request.data::<ReqId>().map(ToString::to_string);
-            let response = match endpoint.call(request).await {
-                Ok(response) => response.into_response(),
-                Err(err) => err.into_response(),
-            };
-            Ok(into_problem(response, request_id).await)
+        .around(move |endpoint, request| {
+            let allowed_methods = allowed_methods.clone();
+            async move {
+                let request_id = request.data::<ReqId>().map(ToString::to_string);
+                let path = request.uri().path().to_owned();
+                let mut response = match endpoint.call(request).await {
+                    Ok(response) => response.into_response(),
+                    Err(err) => err.into_response(),
+                };
+                if response.status() == StatusCode::METHOD_NOT_ALLOWED
+                    && let Some(allow) = allowed_methods.for_path(&path)
+                    && let Ok(allow) = HeaderValue::from_str(allow)
+                {
+                    response.headers_mut().insert(header::ALLOW, allow);
+                }
+                Ok(into_problem(response, request_id).await)
+            }
         })
         .with(Compression::new())
         .with_if(allow_cors, cors)
@@ -87,24 +104,9 @@ pub fn stack(
                      frame-ancestors 'none'",
                 ),
         )
-        .around(|endpoint, request| async move {
-            let started = Instant::now();
-            let method = request.method().clone();
-            let request_id = request.data::<ReqId>().map(ToString::to_string);
-            let response = endpoint.call(request).await?.into_response();
-            let operation = response
-                .data::<OperationId>()
-                .map_or("-", |operation| operation.0);
-            tracing::info!(
-                http.method = %method,
-                operation,
-                http.status = response.status().as_u16(),
-                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-                request_id = request_id.as_deref().unwrap_or("-"),
-                "request"
-            );
-            Ok(response)
-        })
+        // The request span (continuing the caller's trace), the access log line and the
+        // request metrics.
+        .around(move |endpoint, request| traced(endpoint, request, metrics.clone()))
         .with(RequestId::default().reuse_id(ReuseId::Use))
 }
 
@@ -237,7 +239,11 @@ mod tests {
             .await
             .unwrap();
         let address = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-        tokio::spawn(Server::new_with_acceptor(acceptor).run(stack(routes, options)));
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(stack(
+            routes,
+            options,
+            AllowedMethods::default(),
+        )));
         format!("http://{address}")
     }
 

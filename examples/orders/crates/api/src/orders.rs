@@ -13,9 +13,23 @@ use validator::Validate;
 
 use crate::ApiError;
 use crate::auth::{BearerAuth, ORDERS_READ, ORDERS_WRITE};
+use crate::problem::Problems;
+use crate::problem::status::{
+    BAD_REQUEST, CONFLICT, JSON_BODY, NOT_FOUND, PRECONDITION_FAILED, UNAVAILABLE,
+};
 use crate::routes::ApiTags;
 
 mod dto;
+
+/// Every orders operation needs a bearer token: 401 without a valid one, 403 without the scope.
+const GUARDED: u32 = crate::problem::status::UNAUTHORIZED | crate::problem::status::FORBIDDEN;
+
+// What each operation may answer besides success: its documented problem responses.
+type CreateProblems = Problems<{ GUARDED | JSON_BODY | UNAVAILABLE }>;
+type ReadProblems = Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | UNAVAILABLE }>;
+type ListProblems = Problems<{ GUARDED | BAD_REQUEST | UNAVAILABLE }>;
+type TransitionProblems =
+    Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | CONFLICT | PRECONDITION_FAILED | UNAVAILABLE }>;
 
 use dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto};
 
@@ -105,10 +119,13 @@ impl OrdersApi {
         caller: BearerAuth,
         /// Makes the request safe to retry: the same key with the same body returns the order
         /// the first request created; with a different body it is refused (422).
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(min_length = 1, max_length = 255, pattern = "^[!-~]+$")
+        )]
         idempotency_key: Header<Option<String>>,
         body: Json<CreateOrderRequest>,
-    ) -> Result<CreateOrderResponse, ApiError> {
+    ) -> Result<CreateOrderResponse, CreateProblems> {
         caller.require_scope(ORDERS_WRITE)?;
         body.validate()?;
         let new = NewOrder::try_from(body.0)?;
@@ -135,7 +152,7 @@ impl OrdersApi {
         caller: BearerAuth,
         /// The order's id.
         id: Path<Uuid>,
-    ) -> Result<OrderResponse, ApiError> {
+    ) -> Result<OrderResponse, ReadProblems> {
         caller.require_scope(ORDERS_READ)?;
         let order = orders.get_order(OrderId::from_uuid(id.0)).await?;
         Ok(OrderResponse::of(&order))
@@ -160,7 +177,7 @@ impl OrdersApi {
         cursor: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<OrderStatusDto>>,
-    ) -> Result<Json<OrderPageDto>, ApiError> {
+    ) -> Result<Json<OrderPageDto>, ListProblems> {
         caller.require_scope(ORDERS_READ)?;
         let after = match cursor.0.as_deref() {
             None => None,
@@ -184,7 +201,10 @@ impl OrdersApi {
     /// Pay an order
     ///
     /// Only a pending order can be paid. With `If-Match`, the order must still be at that
-    /// version (412 otherwise).
+    /// version (412 otherwise). The amount is charged through the payment gateway: a declined
+    /// payment answers 422 (type `payment-declined`) and an unavailable gateway 503, with
+    /// `Retry-After` when known; in both cases the order stays pending. Retrying is safe: one
+    /// version of an order is charged at most once.
     #[oai(path = "/orders/:id/pay", method = "post", operation_id = "pay_order")]
     async fn pay_order(
         &self,
@@ -193,9 +213,9 @@ impl OrdersApi {
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
-        #[oai(name = "If-Match")]
+        #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
         if_match: Header<Option<String>>,
-    ) -> Result<OrderResponse, ApiError> {
+    ) -> Result<OrderResponse, TransitionProblems> {
         caller.require_scope(ORDERS_WRITE)?;
         let expected = expected_version(if_match.0.as_deref())?;
         let order = orders.pay_order(OrderId::from_uuid(id.0), expected).await?;
@@ -217,9 +237,9 @@ impl OrdersApi {
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
-        #[oai(name = "If-Match")]
+        #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
         if_match: Header<Option<String>>,
-    ) -> Result<OrderResponse, ApiError> {
+    ) -> Result<OrderResponse, TransitionProblems> {
         caller.require_scope(ORDERS_WRITE)?;
         let expected = expected_version(if_match.0.as_deref())?;
         let order = orders

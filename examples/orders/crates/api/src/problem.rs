@@ -1,9 +1,13 @@
 //! RFC 9457 problem details: the one shape of every error this API returns, and the one place
 //! where a domain error becomes an HTTP status.
 
+use std::time::Duration;
+
 use domain::DomainError;
 use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::{ApiResponse, Object};
 use validator::{ValidationErrors, ValidationErrorsKind};
 
@@ -26,7 +30,7 @@ pub struct Problem {
     #[oai(skip_serializing_if_is_none)]
     pub request_id: Option<String>,
     /// Every invalid field, for validation problems (422).
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(skip_serializing_if_is_empty, default)]
     pub errors: Vec<FieldError>,
 }
 
@@ -100,15 +104,120 @@ pub enum ApiError {
     /// The request conflicts with the resource's current state.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Box<Problem>>),
-    /// One or more fields are invalid; `errors` lists them all.
+    /// The request body is larger than the configured limit.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Box<Problem>>),
+    /// The request body is not `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Box<Problem>>),
+    /// One or more fields are invalid; `errors` lists them all. Or a payment was declined.
     #[oai(status = 422, content_type = "application/problem+json")]
     ValidationFailed(Json<Box<Problem>>),
     /// An unexpected fault; details are in the log under the request id.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Box<Problem>>),
-    /// A dependency is unavailable; retry later.
+    /// A dependency is unavailable; retry later (after `Retry-After` seconds when given).
     #[oai(status = 503, content_type = "application/problem+json")]
-    Unavailable(Json<Box<Problem>>),
+    Unavailable(
+        Json<Box<Problem>>,
+        #[oai(header = "Retry-After")] Option<u64>,
+    ),
+    /// The request took longer than the configured timeout.
+    #[oai(status = 504, content_type = "application/problem+json")]
+    Timeout(Json<Box<Problem>>),
+}
+
+/// The statuses an operation may answer with besides its successes, as flags for
+/// [`Problems`]. Combine them with `|`: `Problems<{ BAD_REQUEST | NOT_FOUND }>`.
+pub mod status {
+    pub const BAD_REQUEST: u32 = 1 << 0;
+    pub const UNAUTHORIZED: u32 = 1 << 1;
+    pub const FORBIDDEN: u32 = 1 << 2;
+    pub const NOT_FOUND: u32 = 1 << 3;
+    pub const CONFLICT: u32 = 1 << 4;
+    pub const PRECONDITION_FAILED: u32 = 1 << 5;
+    pub const PAYLOAD_TOO_LARGE: u32 = 1 << 6;
+    pub const UNSUPPORTED_MEDIA_TYPE: u32 = 1 << 7;
+    pub const UNPROCESSABLE: u32 = 1 << 8;
+    pub const UNAVAILABLE: u32 = 1 << 9;
+    /// Every operation can fail unexpectedly (500) or time out (504): always documented.
+    pub const ALWAYS: u32 = 1 << 10 | 1 << 11;
+    /// An operation that takes a JSON body: malformed (400), too large (413), not JSON (415),
+    /// invalid fields (422).
+    pub const JSON_BODY: u32 =
+        BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE | UNPROCESSABLE;
+
+    /// The flag of an HTTP status code, 0 for a status without one.
+    pub const fn flag(code: u16) -> u32 {
+        match code {
+            400 => BAD_REQUEST,
+            401 => UNAUTHORIZED,
+            403 => FORBIDDEN,
+            404 => NOT_FOUND,
+            409 => CONFLICT,
+            412 => PRECONDITION_FAILED,
+            413 => PAYLOAD_TOO_LARGE,
+            415 => UNSUPPORTED_MEDIA_TYPE,
+            422 => UNPROCESSABLE,
+            503 => UNAVAILABLE,
+            500 => 1 << 10,
+            504 => 1 << 11,
+            _ => 0,
+        }
+    }
+}
+
+/// The error side of an operation's result: an [`ApiError`] whose OpenAPI documentation lists
+/// only the statuses in `S` (flags from [`status`]), plus 500 and 504, which any operation can
+/// answer. The contract then says exactly what each operation may return, and the API fuzzer in
+/// CI fails when an operation answers with a status its documentation does not list.
+#[derive(Debug)]
+pub struct Problems<const S: u32>(pub ApiError);
+
+impl<const S: u32> ApiResponse for Problems<S> {
+    fn meta() -> MetaResponses {
+        let mut meta = ApiError::meta();
+        meta.responses.retain(|response| {
+            response
+                .status
+                .is_some_and(|code| status::flag(code) & (S | status::ALWAYS) != 0)
+        });
+        meta
+    }
+
+    fn register(registry: &mut Registry) {
+        ApiError::register(registry);
+    }
+}
+
+impl<const S: u32> IntoResponse for Problems<S> {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl<const S: u32> From<Problems<S>> for poem::Error {
+    fn from(problems: Problems<S>) -> Self {
+        problems.0.into()
+    }
+}
+
+impl<const S: u32> From<ApiError> for Problems<S> {
+    fn from(err: ApiError) -> Self {
+        Self(err)
+    }
+}
+
+impl<const S: u32> From<DomainError> for Problems<S> {
+    fn from(err: DomainError) -> Self {
+        Self(err.into())
+    }
+}
+
+impl<const S: u32> From<ValidationErrors> for Problems<S> {
+    fn from(errors: ValidationErrors) -> Self {
+        Self(errors.into())
+    }
 }
 
 /// A boxed problem body: keeps `ApiError` (and every `Result` carrying it) small.
@@ -126,11 +235,23 @@ impl ApiError {
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::Unavailable(body(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service-unavailable",
-            detail,
-        ))
+        Self::unavailable_retry_after(detail, None)
+    }
+
+    /// A 503 with `Retry-After` in whole seconds (rounded up), when the wait is known.
+    pub fn unavailable_retry_after(
+        detail: impl Into<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        let seconds = retry_after.map(|wait| wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        Self::Unavailable(
+            body(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service-unavailable",
+                detail,
+            ),
+            seconds,
+        )
     }
 
     /// A 422 listing every invalid field at once.
@@ -174,7 +295,15 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(detail) => {
                 Self::Conflict(body(StatusCode::CONFLICT, "conflict", detail))
             }
-            DomainError::Unavailable(detail) => Self::unavailable(detail),
+            DomainError::Unavailable {
+                detail,
+                retry_after,
+            } => Self::unavailable_retry_after(detail, retry_after),
+            DomainError::PaymentDeclined(_) => Self::ValidationFailed(body(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "payment-declined",
+                err.to_string(),
+            )),
             DomainError::Internal(detail) => {
                 // The cause goes to the log (with the request id from the current span), never
                 // to the client.

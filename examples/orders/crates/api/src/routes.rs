@@ -1,11 +1,13 @@
 //! The composition of the HTTP surface: which APIs exist, where the OpenAPI document and its UI
 //! are served, and the state handlers receive.
 
+use crate::allow::AllowedMethods;
 use crate::auth::{JwtVerifier, WhoAmIApi};
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
 use crate::orders::OrdersApi;
 use domain::order_service::OrderService;
+use poem::http::Method;
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 use std::sync::Arc;
@@ -57,6 +59,13 @@ pub fn app(
     options: HttpOptions,
 ) -> impl Endpoint<Output = Response> + 'static {
     let api = openapi_service(info);
+    let allowed_methods = AllowedMethods::from_spec(
+        &api.spec(),
+        &[
+            ("/openapi.json", &[Method::GET]),
+            ("/openapi.yaml", &[Method::GET]),
+        ],
+    );
     let routes = Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .at("/openapi.yaml", api.spec_endpoint_yaml())
@@ -65,5 +74,5 @@ pub fn app(
         .data(state.readiness)
         .data(state.orders)
         .data(state.jwt);
-    stack(routes, options)
+    stack(routes, options, allowed_methods)
 }

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use thiserror::Error;
 
 /// Everything that can go wrong in the domain, as seen by its callers.
@@ -28,9 +30,18 @@ pub enum DomainError {
     /// Somebody else changed or created the same thing first.
     #[error("{0}")]
     Conflict(String),
-    /// A dependency (the database, a remote service) cannot be reached right now.
-    #[error("{0}")]
-    Unavailable(String),
+    /// A dependency (the database, a remote service) cannot be reached right now. Trying again
+    /// later is safe; `retry_after` says when, if the dependency's adapter knows.
+    #[error("{detail}")]
+    Unavailable {
+        detail: String,
+        retry_after: Option<Duration>,
+    },
+    /// The payment gateway refused to charge (insufficient funds, blocked card, ...). A
+    /// business outcome, not a fault: nothing changed, and the same request will be refused
+    /// again until something changes on the payer's side.
+    #[error("the payment was declined: {0}")]
+    PaymentDeclined(String),
     /// A fault that is nobody's input: details go to the log, never to a client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -41,6 +52,14 @@ impl DomainError {
         Self::Invalid {
             field,
             message: message.into(),
+        }
+    }
+
+    /// A dependency is unavailable, with no hint of when it will be back.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::Unavailable {
+            detail: detail.into(),
+            retry_after: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use async_trait::async_trait;
 
 use crate::DomainError;
-use crate::order::{IdempotencyKey, Order, OrderId, OrderStatus};
+use crate::order::{IdempotencyKey, Money, Order, OrderId, OrderStatus};
 
 /// A position in the newest-first listing of orders: the last order a page ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +79,46 @@ pub trait IdempotencyStore: Send + Sync {
         order: &Order,
         expires_at: DateTime<Utc>,
     ) -> Result<KeyUse, DomainError>;
+}
+
+/// A request to take an order's amount from the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub order_id: OrderId,
+    pub amount: Money,
+    /// The same for every attempt to pay one version of the order
+    /// ([`IdempotencyKey::for_payment`]): the gateway charges at most once per key.
+    pub idempotency_key: IdempotencyKey,
+}
+
+impl Charge {
+    /// The charge that pays `order` at its current version.
+    pub fn for_order(order: &Order) -> Self {
+        Self {
+            order_id: order.id(),
+            amount: order.amount(),
+            idempotency_key: IdempotencyKey::for_payment(order.id(), order.version()),
+        }
+    }
+}
+
+/// What the payment gateway decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    /// The amount was taken.
+    Accepted,
+    /// The gateway refused (insufficient funds, blocked card, ...); nothing was taken.
+    Declined { reason: String },
+}
+
+/// Takes payments.
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// Charges at most once per `charge.idempotency_key`: calling again with the same key
+    /// (after a lost answer, or a failure to record the payment) answers the first outcome
+    /// and takes nothing more. A refusal is `Ok(Declined)`; a gateway that cannot be reached
+    /// or is failing is `Unavailable` (safe to try again later).
+    async fn charge(&self, charge: &Charge) -> Result<ChargeOutcome, DomainError>;
 }
 
 /// The current time. A port so that tests can fix it.

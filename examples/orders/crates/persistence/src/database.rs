@@ -88,9 +88,59 @@ fn sqlite_file(url: &str) -> Option<PathBuf> {
 }
 
 /// A cheap round trip, for readiness checks.
+#[tracing::instrument(
+    name = "db.ping",
+    skip_all,
+    err(Display),
+    fields(db.system.name = db_system(db))
+)]
 pub async fn ping(db: &DatabaseConnection) -> Result<(), PersistenceError> {
     db.execute_unprepared("SELECT 1").await?;
     Ok(())
+}
+
+/// How many connections the pool holds, how many of them are idle, and its ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl PoolUsage {
+    /// Connections checked out by requests right now.
+    pub fn in_use(&self) -> u32 {
+        self.open.saturating_sub(self.idle)
+    }
+}
+
+/// The pool's current usage; cheap (atomic reads), for metrics.
+pub fn pool_usage(db: &DatabaseConnection) -> Option<PoolUsage> {
+    fn usage<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> PoolUsage {
+        PoolUsage {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
+    }
+    // Each getter panics for another backend, hence the match on the backend first.
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => Some(usage(db.get_postgres_connection_pool())),
+        sea_orm::DbBackend::Sqlite => Some(usage(db.get_sqlite_connection_pool())),
+        _ => None,
+    }
+}
+
+/// The OpenTelemetry `db.system.name` of the connection, recorded on every database span.
+pub(crate) fn db_system(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "postgresql",
+        sea_orm::DbBackend::Sqlite => "sqlite",
+        sea_orm::DbBackend::MySql => "mysql",
+        // The enum is non-exhaustive.
+        #[allow(unreachable_patterns)]
+        _ => "other_sql",
+    }
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ impl From<PersistenceError> for DomainError {
         match err {
             PersistenceError::Unavailable(_) => {
                 tracing::warn!(error = %err, "database unavailable");
-                DomainError::Unavailable("the database is unavailable".into())
+                DomainError::unavailable("the database is unavailable")
             }
             PersistenceError::UniqueViolation(_) => {
                 DomainError::Conflict("a record with the same key already exists".into())

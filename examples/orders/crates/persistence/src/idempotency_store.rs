@@ -12,6 +12,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::PersistenceError;
+use crate::database::db_system;
 use crate::entity::idempotency_key::{ActiveModel, Column, Entity as Keys};
 use crate::entity::order::Entity as Orders;
 use crate::order_repository::to_row;
@@ -59,7 +60,12 @@ const ATTEMPTS: usize = 2;
 
 #[async_trait]
 impl IdempotencyStore for SeaOrmIdempotencyStore {
-    #[tracing::instrument(name = "db.idempotency_keys.insert_order_once", skip_all)]
+    #[tracing::instrument(
+        name = "db.idempotency_keys.insert_order_once",
+        skip_all,
+        fields(db.system.name = db_system(&self.db)),
+        err(Display)
+    )]
     async fn insert_order_once(
         &self,
         key: &IdempotencyKey,

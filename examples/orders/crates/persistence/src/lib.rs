@@ -12,7 +12,7 @@ mod error;
 mod idempotency_store;
 mod order_repository;
 
-pub use database::{DatabaseOptions, connect, ping};
+pub use database::{DatabaseOptions, PoolUsage, connect, ping, pool_usage};
 pub use error::PersistenceError;
 pub use idempotency_store::SeaOrmIdempotencyStore;
 pub use order_repository::SeaOrmOrderRepository;

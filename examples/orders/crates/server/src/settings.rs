@@ -1,23 +1,36 @@
 //! Configuration: one typed [`Settings`], built once at start from layers (later wins):
 //!
-//! 1. defaults in code ([`Settings::default`]);
+//! 1. defaults in code (each section's `Default`);
 //! 2. `config/default.toml`;
 //! 3. `config/<profile>.toml`, the profile coming from `APP_PROFILE` (default `development`);
 //! 4. `APP_*` environment variables, `__` separating sections (`APP_HTTP__PORT=9000`);
 //! 5. the standard `DATABASE_URL`.
 //!
-//! Unknown keys are errors, and every error names the key and where its value came from.
-//! The rest of the code receives plain values from here and never reads the environment.
+//! Unknown keys are errors, and every error names the key and where its value came from
+//! (`for key "APP_HTTP__PORT" in environment`). Secrets are held in types that never print
+//! them. The rest of the code receives plain values from here and never reads the
+//! environment, except for the standard `OTEL_*` and `RUST_LOG` variables that the
+//! telemetry libraries read themselves.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
-use secrecy::{ExposeSecret, SecretString};
+use figment::providers::{Env, Format, Toml};
+use figment::{Figment, Metadata, Profile as FigmentProfile, Provider};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+
+mod payments;
+mod report;
+mod secret;
+mod validation;
+
+pub use payments::{PaymentsMode, PaymentsSettings};
+pub use report::ConfigReport;
+pub use secret::DatabaseUrl;
+pub use validation::DEVELOPMENT_JWT_SECRET;
 
 /// The profiles the service knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,17 +62,18 @@ impl Profile {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub telemetry: TelemetrySettings,
     pub auth: AuthSettings,
+    pub payments: PaymentsSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct HttpSettings {
     /// The address to listen on (`0.0.0.0` in containers).
     pub host: IpAddr,
@@ -80,11 +94,26 @@ pub struct HttpSettings {
     pub hsts: bool,
 }
 
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(20),
+            body_limit_bytes: 64 * 1024,
+            cors_allowed_origins: Vec::new(),
+            hsts: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://data/app.db?mode=rwc` (embedded default) or `postgres://user@host/db`.
-    pub url: String,
+    /// Its password is never printed.
+    pub url: DatabaseUrl,
     pub max_connections: u32,
     pub min_connections: u32,
     #[serde(with = "humantime_serde")]
@@ -98,6 +127,22 @@ pub struct DatabaseSettings {
     pub migrate_on_start: bool,
 }
 
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: DatabaseUrl::new("sqlite://data/app.db?mode=rwc"),
+            max_connections: 10,
+            min_connections: 1,
+            connect_timeout: Duration::from_secs(5),
+            connect_attempts: 5,
+            // Short: during a database outage requests fail fast with 503 instead of hanging
+            // (the pool retries connecting until this runs out).
+            acquire_timeout: Duration::from_secs(2),
+            migrate_on_start: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -107,24 +152,57 @@ pub enum LogFormat {
     Json,
 }
 
+/// How traces and metrics travel to the collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OtlpProtocol {
+    /// OTLP over gRPC, usually port 4317.
+    #[serde(rename = "grpc")]
+    Grpc,
+    /// OTLP over HTTP with protobuf bodies, usually port 4318.
+    #[serde(rename = "http/protobuf")]
+    HttpProtobuf,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct TelemetrySettings {
-    /// `service.name` of traces and logs.
+    /// `service.name` of traces and metrics (`OTEL_SERVICE_NAME` wins when set).
     pub service_name: String,
     pub log_format: LogFormat,
     /// Default log filter when `RUST_LOG` is not set.
     pub log_filter: String,
-    /// OTLP/gRPC collector, e.g. `http://otel-collector:4317`. Traces are exported only when
-    /// this or `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    /// The OTLP collector, e.g. `http://otel-collector:4317`. Traces and metrics are
+    /// exported only when this or `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
     pub otlp_endpoint: Option<String>,
+    /// `grpc` or `http/protobuf`; unset, `OTEL_EXPORTER_OTLP_PROTOCOL` decides, else gRPC.
+    pub otlp_protocol: Option<OtlpProtocol>,
+    /// Share of new traces recorded, 0.0 to 1.0; a caller's sampling decision is followed.
+    /// `OTEL_TRACES_SAMPLER`, when set, wins.
+    pub trace_sample_ratio: f64,
+    /// At exit, how long to wait for the last traces and metrics to reach the collector.
+    #[serde(with = "humantime_serde")]
+    pub flush_timeout: Duration,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            service_name: env!("CARGO_PKG_NAME").to_owned(),
+            log_format: LogFormat::Pretty,
+            log_filter: "info".to_owned(),
+            otlp_endpoint: None,
+            otlp_protocol: None,
+            trace_sample_ratio: 1.0,
+            flush_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
     /// HS256 signing secret, at least 32 bytes. Never printed.
-    #[serde(serialize_with = "redacted")]
+    #[serde(serialize_with = "secret::redacted")]
     pub jwt_secret: SecretString,
     /// Expected `iss` claim.
     pub issuer: String,
@@ -132,54 +210,30 @@ pub struct AuthSettings {
     pub audience: String,
 }
 
-/// The secret shipped in `config/development.toml`, refused in production.
-pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-change-me-0123456789";
-
-fn redacted<S: serde::Serializer>(_: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str("[redacted]")
-}
-
-impl Default for Settings {
+impl Default for AuthSettings {
     fn default() -> Self {
         Self {
-            http: HttpSettings {
-                host: IpAddr::from([127, 0, 0, 1]),
-                port: 8080,
-                request_timeout: Duration::from_secs(30),
-                shutdown_grace: Duration::from_secs(20),
-                body_limit_bytes: 64 * 1024,
-                cors_allowed_origins: Vec::new(),
-                hsts: false,
-            },
-            database: DatabaseSettings {
-                url: "sqlite://data/app.db?mode=rwc".to_owned(),
-                max_connections: 10,
-                min_connections: 1,
-                connect_timeout: Duration::from_secs(5),
-                connect_attempts: 5,
-                acquire_timeout: Duration::from_secs(5),
-                migrate_on_start: true,
-            },
-            telemetry: TelemetrySettings {
-                service_name: env!("CARGO_PKG_NAME").to_owned(),
-                log_format: LogFormat::Pretty,
-                log_filter: "info".to_owned(),
-                otlp_endpoint: None,
-            },
-            auth: AuthSettings {
-                jwt_secret: SecretString::from(""),
-                issuer: env!("CARGO_PKG_NAME").to_owned(),
-                audience: env!("CARGO_PKG_NAME").to_owned(),
-            },
+            // No usable default: validation asks for APP_AUTH__JWT_SECRET.
+            jwt_secret: SecretString::from(""),
+            issuer: env!("CARGO_PKG_NAME").to_owned(),
+            audience: env!("CARGO_PKG_NAME").to_owned(),
         }
     }
 }
 
-/// Settings and the profile they were loaded for.
+/// Settings, the profile they were loaded for, and the layers they came from.
 #[derive(Debug, Clone)]
 pub struct LoadedSettings {
     pub profile: Profile,
     pub settings: Settings,
+    figment: Figment,
+}
+
+impl LoadedSettings {
+    /// Every effective value with its source, secrets redacted (the `config` command).
+    pub fn report(&self) -> anyhow::Result<ConfigReport> {
+        ConfigReport::new(&self.settings, &self.figment)
+    }
 }
 
 impl Settings {
@@ -189,213 +243,70 @@ impl Settings {
         let profile = Profile::from_env_value(std::env::var("APP_PROFILE").ok().as_deref())?;
         let config_dir =
             PathBuf::from(std::env::var("APP_CONFIG_DIR").unwrap_or_else(|_| "config".to_owned()));
-        let settings: Settings =
-            Self::figment(&config_dir, profile)
-                .extract()
-                .with_context(|| {
-                    format!(
-                        "configuration in {} (set APP_CONFIG_DIR to read another directory)",
-                        config_dir.display()
-                    )
-                })?;
+        let figment = Self::figment(&config_dir, profile);
+        let settings: Settings = figment.extract().with_context(|| {
+            format!(
+                "configuration in {} (set APP_CONFIG_DIR to read another directory)",
+                config_dir.display()
+            )
+        })?;
         settings.validate(profile)?;
-        Ok(LoadedSettings { profile, settings })
+        Ok(LoadedSettings {
+            profile,
+            settings,
+            figment,
+        })
     }
 
-    /// The layered configuration, before extraction.
+    /// The layered configuration, before extraction. Defaults come from `Default` at
+    /// extraction, so a key no layer sets has no source: it is a default.
     pub fn figment(config_dir: &Path, profile: Profile) -> Figment {
-        Figment::from(Serialized::defaults(Settings::default()))
+        Figment::new()
             .merge(Toml::file_exact(config_dir.join("default.toml")))
             .merge(Toml::file_exact(
                 config_dir.join(format!("{}.toml", profile.as_str())),
             ))
-            .merge(
+            .merge(Named::environment(
                 Env::prefixed("APP_")
                     .split("__")
                     .ignore(&["profile", "config_dir"]),
-            )
-            .merge(
+                |keys| format!("APP_{}", keys.join("__").to_ascii_uppercase()),
+            ))
+            .merge(Named::environment(
                 Env::raw()
                     .only(&["DATABASE_URL"])
                     .map(|_| "database.url".into()),
-            )
-    }
-
-    /// Checks what types alone cannot: every problem is reported, each naming its key.
-    pub fn validate(&self, profile: Profile) -> anyhow::Result<()> {
-        let mut problems = Vec::new();
-        let db = &self.database;
-        if !(db.url.starts_with("sqlite:")
-            || db.url.starts_with("postgres://")
-            || db.url.starts_with("postgresql://"))
-        {
-            problems.push(
-                "database.url must start with sqlite:, postgres:// or postgresql://".to_owned(),
-            );
-        }
-        if db.max_connections == 0 || db.min_connections > db.max_connections {
-            problems.push(format!(
-                "database.max_connections ({}) must be at least 1 and at least database.min_connections ({})",
-                db.max_connections, db.min_connections
-            ));
-        }
-        if db.connect_attempts == 0 {
-            problems.push("database.connect_attempts must be at least 1".to_owned());
-        }
-        for origin in &self.http.cors_allowed_origins {
-            if !is_origin(origin) {
-                problems.push(format!(
-                    "http.cors_allowed_origins: `{origin}` is not an origin like https://app.example.com"
-                ));
-            }
-        }
-        if self.http.body_limit_bytes == 0 {
-            problems.push("http.body_limit_bytes must be greater than zero".to_owned());
-        }
-        if self.http.request_timeout.is_zero() {
-            problems.push("http.request_timeout must be greater than zero".to_owned());
-        }
-        let secret = self.auth.jwt_secret.expose_secret();
-        if secret.len() < 32 {
-            problems.push(
-                "auth.jwt_secret must be at least 32 bytes (set APP_AUTH__JWT_SECRET)".to_owned(),
-            );
-        }
-        if profile == Profile::Production && secret == DEVELOPMENT_JWT_SECRET {
-            problems.push(
-                "auth.jwt_secret is the development secret, refused in production".to_owned(),
-            );
-        }
-        if profile == Profile::Production && db.migrate_on_start {
-            tracing::warn!("database.migrate_on_start is on in production: prefer a migration job");
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            bail!("invalid configuration:\n  - {}", problems.join("\n  - "))
-        }
+                |_| "DATABASE_URL".to_owned(),
+            ))
     }
 }
 
-/// `scheme://host[:port]` and nothing more; `*` is refused: list the origins.
-fn is_origin(origin: &str) -> bool {
-    let Some((scheme, rest)) = origin.split_once("://") else {
-        return false;
-    };
-    matches!(scheme, "http" | "https")
-        && !rest.is_empty()
-        && !rest.contains(['/', '*', '?', '#', '@', ' '])
+/// An environment layer whose errors and report name the exact variable
+/// (`APP_HTTP__PORT`), where figment's own would say `HTTP.PORT`.
+struct Named {
+    env: Env,
+    variable: fn(&[&str]) -> String,
+}
+
+impl Named {
+    fn environment(env: Env, variable: fn(&[&str]) -> String) -> Self {
+        Self { env, variable }
+    }
+}
+
+impl Provider for Named {
+    fn metadata(&self) -> Metadata {
+        let variable = self.variable;
+        Metadata::named("environment")
+            .interpolater(move |_: &FigmentProfile, keys: &[&str]| variable(keys))
+    }
+
+    fn data(
+        &self,
+    ) -> Result<figment::value::Map<FigmentProfile, figment::value::Dict>, figment::Error> {
+        self.env.data()
+    }
 }
 
 #[cfg(test)]
-// figment's error type is large, and `Jail` closures return it.
-#[allow(clippy::result_large_err)]
-mod tests {
-    use super::*;
-
-    fn extract(jail: &figment::Jail, profile: Profile) -> Result<Settings, figment::Error> {
-        Settings::figment(&jail.directory().join("config"), profile).extract()
-    }
-
-    #[test]
-    fn files_then_environment_win_over_defaults() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_dir("config")?;
-            jail.create_file("config/default.toml", "[http]\nport = 7000\n")?;
-            jail.create_file("config/test.toml", "[database]\nmax_connections = 3\n")?;
-            jail.set_env("APP_HTTP__PORT", "9000");
-            jail.set_env("DATABASE_URL", "postgres://db/app");
-            let settings = extract(jail, Profile::Test)?;
-            assert_eq!(settings.http.port, 9000);
-            assert_eq!(settings.database.max_connections, 3);
-            assert_eq!(settings.database.url, "postgres://db/app");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn unknown_keys_and_bad_values_name_the_key_and_the_source() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_dir("config")?;
-            jail.create_file("config/development.toml", "")?;
-            jail.create_file("config/default.toml", "[http]\nprot = 1\n")?;
-            let err = extract(jail, Profile::Development).unwrap_err().to_string();
-            assert!(
-                err.contains("prot") && err.contains("default.toml"),
-                "{err}"
-            );
-
-            jail.create_file("config/default.toml", "")?;
-            jail.set_env("APP_HTTP__PORT", "70000");
-            let err = extract(jail, Profile::Development).unwrap_err().to_string();
-            assert!(
-                err.to_lowercase().contains("http.port") && err.contains("APP_"),
-                "{err}"
-            );
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn validation_lists_every_problem() {
-        let mut settings = Settings::default();
-        settings.database.url = "mysql://nope".to_owned();
-        settings.database.max_connections = 0;
-        let err = settings
-            .validate(Profile::Development)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("database.url"), "{err}");
-        assert!(err.contains("database.max_connections"), "{err}");
-    }
-
-    #[test]
-    fn production_refuses_the_development_secret() {
-        let mut settings = Settings::default();
-        settings.auth.jwt_secret = SecretString::from(DEVELOPMENT_JWT_SECRET);
-        assert!(settings.validate(Profile::Development).is_ok());
-        let err = settings
-            .validate(Profile::Production)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("auth.jwt_secret"), "{err}");
-    }
-
-    /// The defaults plus what has no usable default.
-    fn valid() -> Settings {
-        let mut settings = Settings::default();
-        settings.auth.jwt_secret = SecretString::from("a-test-secret-that-is-long-enough-0123");
-        settings
-    }
-
-    #[test]
-    fn cors_origins_must_be_origins() {
-        let mut settings = valid();
-        settings.http.cors_allowed_origins = vec![
-            "https://app.example.com".to_owned(),
-            "http://localhost:3000".to_owned(),
-        ];
-        assert!(settings.validate(Profile::Development).is_ok());
-        for bad in [
-            "*",
-            "app.example.com",
-            "https://app.example.com/path",
-            "ftp://x",
-        ] {
-            settings.http.cors_allowed_origins = vec![bad.to_owned()];
-            let err = settings
-                .validate(Profile::Development)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("http.cors_allowed_origins"), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn an_unknown_profile_is_refused_with_its_variable() {
-        let err = Profile::from_env_value(Some("prod"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("APP_PROFILE"), "{err}");
-    }
-}
+mod tests;

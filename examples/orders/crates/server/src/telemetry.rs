@@ -1,28 +1,43 @@
-//! Logs and traces. Logs go to stdout (pretty or JSON, filtered by `RUST_LOG`); traces are
-//! exported over OTLP/gRPC when a collector is configured, with the standard `OTEL_*`
-//! variables honoured by the exporter.
+//! Logs, traces and metrics. Logs go to stdout (pretty or JSON, filtered by `RUST_LOG`);
+//! traces and metrics are exported over OTLP when a collector is configured, with the
+//! standard `OTEL_*` variables honoured.
+//!
+//! Exporting never slows a request down: spans wait in a bounded queue
+//! (`OTEL_BSP_MAX_QUEUE_SIZE`, 2048) that a background thread sends in batches, and when the
+//! collector cannot keep up or cannot be reached, new spans are dropped and counted (the count
+//! is logged at exit). Metrics are aggregated in memory and sent every
+//! `OTEL_METRIC_EXPORT_INTERVAL` (60 s). At exit, what is left is flushed for at most
+//! `telemetry.flush_timeout`.
+
+mod export;
+mod pool_metrics;
+
+use std::time::Duration;
 
 use anyhow::Context;
-use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::{SpanExporter, WithExportConfig};
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+pub use pool_metrics::{PoolMetrics, observe_database_pool};
+
 use crate::settings::{LogFormat, TelemetrySettings};
 
-/// Keeps the trace pipeline alive; call [`Telemetry::shutdown`] before exit to flush it.
+/// Keeps the export pipelines alive; call [`Telemetry::shutdown`] before exit to flush them.
 #[derive(Debug)]
 pub struct Telemetry {
     tracer_provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
+    flush_timeout: Duration,
 }
 
-/// Installs the global subscriber. Must run inside the tokio runtime (the OTLP exporter
-/// spawns onto it).
+/// Installs the global subscriber, and the global meter provider when exporting. Must run
+/// inside the tokio runtime (the gRPC exporter spawns onto it), and before the API is built
+/// (its instruments come from the global meter provider).
 pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<Telemetry> {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.log_filter))
@@ -41,15 +56,24 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
         LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
 
-    let endpoint = settings
-        .otlp_endpoint
-        .clone()
-        .or_else(|| std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok());
-    let tracer_provider = endpoint
-        .map(|endpoint| tracer_provider(&endpoint, settings, environment))
-        .transpose()?;
+    let pipelines = export::Pipelines::build(settings, environment)?;
+    let (tracer_provider, meter_provider) = match pipelines {
+        Some(export::Pipelines {
+            tracer_provider,
+            meter_provider,
+        }) => {
+            opentelemetry::global::set_meter_provider(meter_provider.clone());
+            (Some(tracer_provider), Some(meter_provider))
+        }
+        None => (None, None),
+    };
     let otel_layer = tracer_provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer().with_tracer(provider.tracer(settings.service_name.clone()))
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer(settings.service_name.clone()))
+            // Events pass: inside a span they become its events.
+            .with_filter(filter_fn(|metadata| {
+                !metadata.is_span() || is_exported(metadata.target())
+            }))
     });
 
     tracing_subscriber::registry()
@@ -58,42 +82,92 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
         .with(otel_layer)
         .try_init()
         .context("a global tracing subscriber is already installed")?;
-    Ok(Telemetry { tracer_provider })
+    Ok(Telemetry {
+        tracer_provider,
+        meter_provider,
+        flush_timeout: settings.flush_timeout,
+    })
 }
 
-fn tracer_provider(
-    endpoint: &str,
-    settings: &TelemetrySettings,
-    environment: &str,
-) -> anyhow::Result<SdkTracerProvider> {
-    let exporter = SpanExporter::builder()
-        .with_tonic()
-        .with_endpoint(endpoint)
-        .build()
-        .with_context(|| format!("cannot build the OTLP exporter for `{endpoint}`"))?;
-    let mut resource = Resource::builder().with_attributes([
-        KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
-        KeyValue::new("deployment.environment", environment.to_owned()),
-    ]);
-    // OTEL_SERVICE_NAME, when set, wins over the configured name.
-    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
-        resource = resource.with_service_name(settings.service_name.clone());
-    }
-    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    Ok(SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .with_resource(resource.build())
-        .build())
+/// Which spans become OpenTelemetry spans. Not poem's request-id span: it is an unnamed
+/// span around each request, for log lines; exported, it would be a nameless root above the
+/// request span (the request span carries the id instead). Not the exporter's own HTTP/2
+/// and gRPC client either, whose spans (at debug level) would report on every export.
+fn is_exported(target: &str) -> bool {
+    const NOT_EXPORTED: [&str; 7] = [
+        "poem::",
+        "h2",
+        "hyper",
+        "tonic",
+        "tower",
+        "reqwest",
+        "opentelemetry",
+    ];
+    !NOT_EXPORTED.iter().any(|prefix| target.starts_with(prefix))
 }
 
 impl Telemetry {
-    /// Flushes and stops the trace exporter. Blocking, so it runs off the async workers.
+    /// Flushes and stops the exporters, waiting at most `telemetry.flush_timeout`: an
+    /// unreachable collector delays the exit by that much, never more. Flushing blocks, so it
+    /// runs off the async workers.
     pub async fn shutdown(self) {
-        if let Some(provider) = self.tracer_provider {
-            let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
-            if let Ok(Err(err)) = flushed {
-                eprintln!("telemetry: flushing traces failed: {err}");
+        let Self {
+            tracer_provider,
+            meter_provider,
+            flush_timeout,
+        } = self;
+        if tracer_provider.is_none() && meter_provider.is_none() {
+            return;
+        }
+        let flush = tokio::task::spawn_blocking(move || {
+            let mut failures = Vec::new();
+            if let Some(provider) = tracer_provider
+                && let Err(err) = provider.shutdown_with_timeout(flush_timeout)
+            {
+                failures.push(format!("traces: {err}"));
             }
+            if let Some(provider) = meter_provider
+                && let Err(err) = provider.shutdown_with_timeout(flush_timeout)
+            {
+                failures.push(format!("metrics: {err}"));
+            }
+            failures
+        });
+        match tokio::time::timeout(flush_timeout, flush).await {
+            Ok(Ok(failures)) if failures.is_empty() => {}
+            Ok(Ok(failures)) => tracing::warn!(
+                failures = failures.join("; "),
+                "telemetry: the last traces or metrics could not be sent"
+            ),
+            Ok(Err(err)) => tracing::warn!(error = %err, "telemetry: flushing failed"),
+            Err(_elapsed) => tracing::warn!(
+                timeout = ?flush_timeout,
+                "telemetry: the collector did not take the last traces and metrics in time; they are lost"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exporters_own_spans_and_the_request_id_span_stay_out_of_traces() {
+        for target in [
+            "poem::middleware::request_id",
+            "h2::proto",
+            "tonic::transport",
+            "hyper_util::client",
+        ] {
+            assert!(!is_exported(target), "{target}");
+        }
+        for target in [
+            "api::request_span",
+            "domain::order_service",
+            "persistence::order_repository",
+        ] {
+            assert!(is_exported(target), "{target}");
         }
     }
 }

@@ -1,11 +1,15 @@
 //! Test-only helpers shared by the workspace's test suites: a fresh database per test, on
 //! SQLite (always) and on PostgreSQL (when `TEST_DATABASE_URL` is set), and a macro that
-//! declares each scenario once for both.
+//! declares each scenario once for both; and a fake payment gateway
+//! ([`fake_gateway`]).
 //!
-//! May depend on: sea-orm and test utilities. Used only as a dev-dependency.
+//! May depend on: sea-orm, poem and test utilities. Used only as a
+//! dev-dependency.
 #![forbid(unsafe_code)]
 // Test support: a panic is how a broken fixture reports itself.
 #![allow(clippy::expect_used)]
+
+pub mod fake_gateway;
 
 use sea_orm::{ConnectionTrait, Database};
 

@@ -8,29 +8,45 @@ use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-/// The body of `POST /api/v1/orders`.
-///
-/// Each rule is declared once, in the domain's value objects; the `validator` functions below
-/// call them so that every invalid field is reported together (422) and the two cannot drift.
+use crate::Lenient;
+
+/// The body of `POST /api/v1/orders`. Every invalid field is reported at once (422).
+//
+// (A `//` comment: `///` text becomes the schema's description in the OpenAPI document.)
+// Each rule is declared in the domain's value objects; the `validator` functions below call
+// them, so every invalid field is reported together. The `#[oai(validator)]` attributes only
+// document the same rules in the OpenAPI schema (`Lenient` fields are not checked while
+// parsing), and `schema_and_validation_agree_on_boundaries` keeps the two in step.
 #[derive(Debug, Clone, Object, Validate)]
 #[oai(rename = "CreateOrder")]
 pub struct CreateOrderRequest {
-    /// The customer's e-mail address (at most 254 characters).
+    /// The customer's e-mail address, in printable ASCII.
+    // `[!-?A-~]` is printable ASCII without `@`; `[!-\-/-?A-~]` is that without `.` as well.
+    #[oai(validator(
+        max_length = 254,
+        pattern = r"^[!-?A-~]+@[!-\-/-?A-~][!-?A-~]*\.[!-?A-~]*[!-\-/-?A-~]$"
+    ))]
     #[validate(custom(function = "valid_email"))]
-    pub customer_email: String,
+    pub customer_email: Lenient<String>,
     /// The amount in the currency's minor unit (cents for EUR); greater than zero.
-    #[validate(range(min = 1, message = "must be greater than zero"))]
-    pub amount_minor: i64,
+    #[oai(validator(minimum(value = "1")))]
+    #[validate(custom(function = "valid_amount"))]
+    pub amount_minor: Lenient<i64>,
     /// ISO 4217 currency code: three capital letters, like `EUR`.
+    #[oai(validator(pattern = "^[A-Z]{3}$"))]
     #[validate(custom(function = "valid_currency"))]
-    pub currency: String,
-    /// A free-text note (at most 500 characters).
+    pub currency: Lenient<String>,
+    /// A free-text note.
+    #[oai(validator(max_length = 500))]
     #[validate(custom(function = "valid_note"))]
-    pub note: Option<String>,
+    pub note: Option<Lenient<String>>,
 }
 
 /// Adapts a domain constructor into a `validator` check with the domain's message.
-fn domain_rule<T>(code: &'static str, parsed: Result<T, DomainError>) -> Result<(), ValidationError> {
+fn domain_rule<T>(
+    code: &'static str,
+    parsed: Result<T, DomainError>,
+) -> Result<(), ValidationError> {
     parsed.map(drop).map_err(|err| {
         let message = match err {
             DomainError::Invalid { message, .. } => message,
@@ -40,15 +56,19 @@ fn domain_rule<T>(code: &'static str, parsed: Result<T, DomainError>) -> Result<
     })
 }
 
-fn valid_email(raw: &str) -> Result<(), ValidationError> {
+fn valid_email(raw: &Lenient<String>) -> Result<(), ValidationError> {
     domain_rule("email", Email::parse(raw))
 }
 
-fn valid_currency(raw: &str) -> Result<(), ValidationError> {
+fn valid_amount(amount_minor: &Lenient<i64>) -> Result<(), ValidationError> {
+    domain_rule("range", Money::validate_amount(**amount_minor))
+}
+
+fn valid_currency(raw: &Lenient<String>) -> Result<(), ValidationError> {
     domain_rule("currency", Currency::parse(raw))
 }
 
-fn valid_note(raw: &str) -> Result<(), ValidationError> {
+fn valid_note(raw: &Lenient<String>) -> Result<(), ValidationError> {
     domain_rule("length", Note::parse(raw))
 }
 
@@ -58,8 +78,12 @@ impl TryFrom<CreateOrderRequest> for NewOrder {
     fn try_from(request: CreateOrderRequest) -> Result<Self, Self::Error> {
         Ok(NewOrder {
             customer_email: Email::parse(&request.customer_email)?,
-            amount: Money::new(request.amount_minor, Currency::parse(&request.currency)?)?,
-            note: request.note.as_deref().map(Note::parse).transpose()?,
+            amount: Money::new(*request.amount_minor, Currency::parse(&request.currency)?)?,
+            note: request
+                .note
+                .as_deref()
+                .map(|note| Note::parse(note))
+                .transpose()?,
         })
     }
 }
@@ -138,16 +162,38 @@ pub struct OrderPageDto {
 
 #[cfg(test)]
 mod tests {
+    use poem_openapi::registry::Registry;
+    use poem_openapi::types::Type;
+    use regex::Regex;
+    use serde_json::Value;
+
     use super::*;
     use crate::ApiError;
 
     fn valid() -> CreateOrderRequest {
         CreateOrderRequest {
-            customer_email: "ada@example.com".into(),
-            amount_minor: 1250,
-            currency: "EUR".into(),
+            customer_email: Lenient("ada@example.com".into()),
+            amount_minor: Lenient(1250),
+            currency: Lenient("EUR".into()),
             note: None,
         }
+    }
+
+    /// The `CreateOrder` schema exactly as the OpenAPI document shows it.
+    fn schema() -> Value {
+        let mut registry = Registry::new();
+        <CreateOrderRequest as Type>::register(&mut registry);
+        serde_json::to_value(&registry.schemas["CreateOrder"]).unwrap()
+    }
+
+    fn accepted(request: &CreateOrderRequest) -> bool {
+        let by_validator = request.validate().is_ok();
+        let by_domain = NewOrder::try_from(request.clone()).is_ok();
+        assert_eq!(
+            by_validator, by_domain,
+            "validator and domain disagree on {request:?}"
+        );
+        by_validator
     }
 
     #[test]
@@ -161,39 +207,121 @@ mod tests {
     #[test]
     fn every_invalid_field_is_reported_at_once() {
         let request = CreateOrderRequest {
-            customer_email: "nope".into(),
-            amount_minor: 0,
-            currency: "eur".into(),
-            note: Some("x".repeat(501)),
+            customer_email: Lenient("nope".into()),
+            amount_minor: Lenient(0),
+            currency: Lenient("eur".into()),
+            note: Some(Lenient("x".repeat(501))),
         };
         let ApiError::ValidationFailed(problem) = ApiError::from(request.validate().unwrap_err())
         else {
             panic!("expected a 422");
         };
         let fields: Vec<_> = problem.0.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["amount_minor", "currency", "customer_email", "note"]);
+        assert_eq!(
+            fields,
+            ["amount_minor", "currency", "customer_email", "note"]
+        );
+    }
+
+    /// The schema documents each rule; `validator` (through the domain) enforces it. Every
+    /// constraint in the schema is tried on both sides of its boundary, and patterns on a set of
+    /// samples: the schema and the validation must accept exactly the same values. A new
+    /// constraint without a case here fails `every_schema_constraint_is_tested`.
+    #[test]
+    fn schema_and_validation_agree_on_boundaries() {
+        let schema = schema();
+        let property = |name: &str| schema["properties"][name].clone();
+        let number = |name: &str, keyword: &str| property(name)[keyword].as_f64().unwrap();
+
+        let max = number("customer_email", "maxLength") as usize;
+        let email_of_length = |len: usize| format!("{}@x.io", "a".repeat(len - 5));
+        let with_email = |email: String| CreateOrderRequest {
+            customer_email: Lenient(email),
+            ..valid()
+        };
+        assert!(accepted(&with_email(email_of_length(max))));
+        assert!(!accepted(&with_email(email_of_length(max + 1))));
+
+        let min = number("amount_minor", "minimum") as i64;
+        assert!(accepted(&CreateOrderRequest {
+            amount_minor: Lenient(min),
+            ..valid()
+        }));
+        assert!(!accepted(&CreateOrderRequest {
+            amount_minor: Lenient(min - 1),
+            ..valid()
+        }));
+
+        let max = number("note", "maxLength") as usize;
+        let with_note = |len: usize| CreateOrderRequest {
+            note: Some(Lenient("é".repeat(len))),
+            ..valid()
+        };
+        assert!(accepted(&with_note(max)));
+        assert!(!accepted(&with_note(max + 1)));
+
+        let samples: &[(&str, &[&str])] = &[
+            (
+                "currency",
+                &["EUR", "USD", "eur", "EU", "EURO", "E1R", "ÉUR", "", " EUR"],
+            ),
+            (
+                "customer_email",
+                &[
+                    "ada@example.com", "a@b.co", "a..b@x.y", "a@b..c", "a+b!#@x-y.z", "",
+                    "plain", "@x.io", "a@", "a@x", "a@.io", "a@x.", "a b@x.io", "a@b@x.io",
+                    " a@x.io", "a@x.io ", "a@x.io\n", "a\t@x.io", "ü@ü.de", "a\u{85}@x.io",
+                    "a@x.i\u{feff}o", "a@\u{1c}x.io",
+                ],
+            ),
+        ];
+        for (name, values) in samples {
+            let pattern = property(name)["pattern"].as_str().unwrap().to_owned();
+            let pattern = Regex::new(&pattern).unwrap();
+            for value in *values {
+                let mut request = valid();
+                match *name {
+                    "currency" => request.currency = Lenient((*value).to_owned()),
+                    _ => request.customer_email = Lenient((*value).to_owned()),
+                }
+                assert_eq!(
+                    pattern.is_match(value),
+                    accepted(&request),
+                    "{name} = {value:?}: schema pattern and validation disagree"
+                );
+            }
+        }
     }
 
     #[test]
-    fn validation_and_domain_agree_on_boundaries() {
-        // The DTO's validation and the domain's value objects must accept and refuse the same
-        // values, or a request could pass one and fail the other.
-        let cases: Vec<(CreateOrderRequest, bool)> = vec![
-            (CreateOrderRequest { amount_minor: 1, ..valid() }, true),
-            (CreateOrderRequest { amount_minor: 0, ..valid() }, false),
-            (CreateOrderRequest { note: Some("é".repeat(500)), ..valid() }, true),
-            (CreateOrderRequest { note: Some("a".repeat(501)), ..valid() }, false),
-            (CreateOrderRequest { currency: "USD".into(), ..valid() }, true),
-            (CreateOrderRequest { currency: "US".into(), ..valid() }, false),
-            (CreateOrderRequest { currency: "usd".into(), ..valid() }, false),
-            (CreateOrderRequest { customer_email: "a@b.co".into(), ..valid() }, true),
-            (CreateOrderRequest { customer_email: "a@b".into(), ..valid() }, false),
+    fn every_schema_constraint_is_tested() {
+        let tested = [
+            ("customer_email", "maxLength"),
+            ("customer_email", "pattern"),
+            ("amount_minor", "minimum"),
+            ("currency", "pattern"),
+            ("note", "maxLength"),
         ];
-        for (request, expected) in cases {
-            let by_validator = request.validate().is_ok();
-            let by_domain = NewOrder::try_from(request.clone()).is_ok();
-            assert_eq!(by_validator, expected, "validator on {request:?}");
-            assert_eq!(by_domain, expected, "domain on {request:?}");
+        let keywords = [
+            "maxLength",
+            "minLength",
+            "minimum",
+            "maximum",
+            "pattern",
+            "enum",
+        ];
+        let schema = schema();
+        let mut found = Vec::new();
+        for (name, property) in schema["properties"].as_object().unwrap() {
+            for keyword in keywords {
+                if property.get(keyword).is_some() {
+                    found.push((name.as_str(), keyword));
+                }
+            }
         }
+        found.sort_unstable();
+        let mut tested = tested.to_vec();
+        tested.sort_unstable();
+        assert_eq!(found, tested, "add a boundary case for each new constraint");
     }
 }

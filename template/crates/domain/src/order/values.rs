@@ -31,28 +31,29 @@ impl fmt::Display for OrderId {
     }
 }
 
-/// A customer's e-mail address, trimmed, with one `@` between a local part and a dotted domain.
+/// A customer's e-mail address: printable ASCII, one `@` between a local part and a dotted
+/// domain that neither starts nor ends with a dot, at most 254 characters. (Internationalised
+/// addresses are refused: the rule is exact and stays expressible as a schema pattern.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let email = raw.trim();
         let invalid = |message: &str| Err(DomainError::invalid("customer_email", message));
-        if email.len() > EMAIL_MAX_LEN {
+        if raw.chars().count() > EMAIL_MAX_LEN {
             return invalid("must be at most 254 characters");
         }
-        let Some((local, domain)) = email.split_once('@') else {
+        let Some((local, domain)) = raw.split_once('@') else {
             return invalid("must contain '@'");
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains('@');
-        if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
+        if local.is_empty() || !domain_ok || !raw.bytes().all(|b| b.is_ascii_graphic()) {
             return invalid("must be an e-mail address like name@example.com");
         }
-        Ok(Self(email.to_owned()))
+        Ok(Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -90,16 +91,22 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount_minor: i64, currency: Currency) -> Result<Self, DomainError> {
+        Self::validate_amount(amount_minor)?;
+        Ok(Self {
+            amount_minor,
+            currency,
+        })
+    }
+
+    /// The rule for an amount on its own: greater than zero.
+    pub fn validate_amount(amount_minor: i64) -> Result<(), DomainError> {
         if amount_minor <= 0 {
             return Err(DomainError::invalid(
                 "amount_minor",
                 "must be greater than zero",
             ));
         }
-        Ok(Self {
-            amount_minor,
-            currency,
-        })
+        Ok(())
     }
 
     pub fn amount_minor(&self) -> i64 {
@@ -190,6 +197,14 @@ impl IdempotencyKey {
         }
     }
 
+    /// The key of the charge that pays `order` at `version`: `<order id>-v<version>`. Every
+    /// attempt to pay the same version sends the same key, so a gateway charges it at most
+    /// once; a new version (after a change) is a new charge. Always valid (at most 58
+    /// characters).
+    pub fn for_payment(order: OrderId, version: i64) -> Self {
+        Self(format!("{order}-v{version}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -200,8 +215,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn email_accepts_plain_addresses_and_trims() {
-        assert_eq!(Email::parse(" a.b@x.io ").unwrap().as_str(), "a.b@x.io");
+    fn email_accepts_plain_addresses_as_given() {
+        assert_eq!(Email::parse("a.b@x.io").unwrap().as_str(), "a.b@x.io");
+        assert!(Email::parse(" a.b@x.io").is_err(), "surrounding whitespace is not trimmed away");
+        let longest = format!("{}@x.io", "a".repeat(EMAIL_MAX_LEN - 5));
+        assert!(Email::parse(&longest).is_ok());
+        assert!(Email::parse("ü@ü.de").is_err(), "ASCII only");
     }
 
     #[test]
@@ -232,6 +251,15 @@ mod tests {
     fn note_is_bounded_in_characters_not_bytes() {
         assert!(Note::parse(&"é".repeat(NOTE_MAX_CHARS)).is_ok());
         assert!(Note::parse(&"a".repeat(NOTE_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn payment_keys_name_the_order_and_version_and_are_valid_keys() {
+        let id = OrderId::from_uuid(Uuid::from_u128(0xabc));
+        let key = IdempotencyKey::for_payment(id, i64::MAX);
+        assert_eq!(key.as_str(), format!("{id}-v{}", i64::MAX));
+        assert_eq!(IdempotencyKey::parse(key.as_str()).unwrap(), key);
+        assert_ne!(IdempotencyKey::for_payment(id, 1), IdempotencyKey::for_payment(id, 2));
     }
 
     #[test]

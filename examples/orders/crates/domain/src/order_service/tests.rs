@@ -94,16 +94,65 @@ impl IdempotencyStore for InMemoryKeys {
     }
 }
 
+/// A payment gateway that answers `outcome` and remembers every charge it was asked for.
+struct RecordingGateway {
+    outcome: Mutex<Result<ChargeOutcome, DomainError>>,
+    charges: Mutex<Vec<Charge>>,
+}
+
+impl RecordingGateway {
+    fn answering(outcome: Result<ChargeOutcome, DomainError>) -> Arc<Self> {
+        Arc::new(Self {
+            outcome: Mutex::new(outcome),
+            charges: Mutex::default(),
+        })
+    }
+
+    fn answer(&self, outcome: Result<ChargeOutcome, DomainError>) {
+        *self.outcome.lock().unwrap() = outcome;
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let charges = self.charges.lock().unwrap();
+        charges
+            .iter()
+            .map(|charge| charge.idempotency_key.as_str().to_owned())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for RecordingGateway {
+    async fn charge(&self, charge: &Charge) -> Result<ChargeOutcome, DomainError> {
+        self.charges.lock().unwrap().push(charge.clone());
+        self.outcome.lock().unwrap().clone()
+    }
+}
+
 fn with_ports(
     orders: Arc<InMemoryOrders>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> OrderService {
+    with_gateway(
+        orders,
+        clock,
+        ids,
+        RecordingGateway::answering(Ok(ChargeOutcome::Accepted)),
+    )
+}
+
+fn with_gateway(
+    orders: Arc<InMemoryOrders>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    payments: Arc<RecordingGateway>,
+) -> OrderService {
     let keys = Arc::new(InMemoryKeys {
         orders: orders.clone(),
         keys: Mutex::default(),
     });
-    OrderService::new(orders, keys, clock, ids)
+    OrderService::new(orders, keys, payments, clock, ids)
 }
 
 struct FixedClock(DateTime<Utc>);
@@ -316,3 +365,5 @@ fn idempotency_keys_are_bounded_visible_ascii() {
         assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
     }
 }
+
+mod paying;

@@ -1,11 +1,14 @@
 //! Test support: a real server on 127.0.0.1 port 0 over a fresh database from `test-support`
 //! (a SQLite file, or a PostgreSQL database when `TEST_DATABASE_URL` is set).
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+// Each test binary uses a different part of this module.
+#![allow(dead_code, unused_imports, clippy::expect_used, clippy::unwrap_used)]
+
+pub mod process;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use server::settings::Settings;
+use server::settings::{DatabaseUrl, Settings};
 use server::startup::App;
 pub use test_support::{TestDatabase, on_every_database};
 use tokio::sync::oneshot;
@@ -20,7 +23,7 @@ pub fn settings(db: &TestDatabase) -> Settings {
     settings.http.host = IpAddr::V4(Ipv4Addr::LOCALHOST);
     settings.http.port = 0;
     settings.http.shutdown_grace = Duration::from_secs(5);
-    settings.database.url = db.url.clone();
+    settings.database.url = DatabaseUrl::new(db.url.clone());
     settings.database.migrate_on_start = true;
     settings.auth.jwt_secret = TEST_JWT_SECRET.into();
     settings

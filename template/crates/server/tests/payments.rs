@@ -1,0 +1,128 @@
+//! Paying through the HTTP payment gateway adapter, end to end: the service calls a fake
+//! gateway on 127.0.0.1; an outage is a 503 problem and the order stays pending; once the
+//! gateway is back, paying again succeeds and the gateway saw one charge key throughout.
+// Test code: a panic is how a failed expectation reports itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use server::settings::PaymentsMode;
+use support::{TestDatabase, TestServer, on_every_database, problem};
+{%- if auth %}
+use support::token;
+{%- endif %}
+use test_support::fake_gateway::{Answer, FakeGateway};
+
+const COOL_DOWN: Duration = Duration::from_millis(500);
+
+fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+{%- if auth %}
+    builder.bearer_auth(token(&["orders:read", "orders:write"]))
+{%- else %}
+    builder
+{%- endif %}
+}
+
+/// A service whose payments go to `gateway`, with short limits: 2 attempts per charge, and a
+/// breaker that opens after 2 failed attempts for 500 ms.
+async fn start(db: TestDatabase, gateway: &FakeGateway) -> TestServer {
+    let url = gateway.url.clone();
+    TestServer::start_with(db, move |settings| {
+        let payments = &mut settings.payments;
+        payments.mode = PaymentsMode::Http;
+        payments.url = Some(url);
+        payments.timeout = Duration::from_millis(500);
+        payments.max_retries = 1;
+        payments.backoff_min = Duration::from_millis(10);
+        payments.backoff_max = Duration::from_millis(10);
+        payments.breaker_failure_threshold = 2;
+        payments.breaker_cool_down = COOL_DOWN;
+    })
+    .await
+}
+
+/// Places an order; returns its id.
+async fn place(server: &TestServer) -> String {
+    let created = authorized(server.client.post(server.url("/api/v1/orders")))
+        .json(&json!({"customer_email": "ada@example.com", "amount_minor": 990, "currency": "EUR"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let order: serde_json::Value = created.json().await.unwrap();
+    order["id"].as_str().unwrap().to_owned()
+}
+
+async fn pay(server: &TestServer, id: &str) -> reqwest::Response {
+    authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/pay"))))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn status_of(server: &TestServer, id: &str) -> String {
+    let order: serde_json::Value = authorized(server.client.get(server.url(&format!("/api/v1/orders/{id}"))))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    order["status"].as_str().unwrap().to_owned()
+}
+
+async fn an_outage_is_a_503_and_paying_succeeds_once_the_gateway_is_back(db: TestDatabase) {
+    let gateway = FakeGateway::start().await;
+    gateway.answer(Answer::Status(503));
+    let server = start(db, &gateway).await;
+    let id = place(&server).await;
+
+    let down = pay(&server, &id).await;
+    let retry_after = down.headers().get("retry-after").cloned();
+    let body = problem(down, 503).await;
+    assert_eq!(body["type"], "https://problems.example.com/service-unavailable");
+    assert_eq!(gateway.request_count(), 2, "the first attempt and one retry");
+    // Those two failures opened the breaker: clients are told when to come back, and are
+    // answered at once until then.
+    let retry_after = retry_after.expect("a Retry-After header while the breaker is open");
+    assert_eq!(retry_after, "1", "500 ms, rounded up to whole seconds");
+    let fast = pay(&server, &id).await;
+    problem(fast, 503).await;
+    assert_eq!(gateway.request_count(), 2, "an open breaker answers without calling");
+    assert_eq!(status_of(&server, &id).await, "pending");
+
+    gateway.answer(Answer::Accept);
+    tokio::time::sleep(COOL_DOWN + Duration::from_millis(50)).await;
+    let paid = pay(&server, &id).await;
+    assert_eq!(paid.status(), 200);
+    assert_eq!(paid.headers()["etag"], "\"2\"");
+    assert_eq!(status_of(&server, &id).await, "paid");
+
+    let keys: Vec<_> = gateway.received().into_iter().map(|r| r.idempotency_key).collect();
+    let key = Some(format!("{id}-v1"));
+    assert_eq!(keys, [key.clone(), key.clone(), key], "every attempt was the same charge");
+    server.stop().await;
+}
+
+async fn a_declined_payment_is_a_422_and_the_order_stays_pending(db: TestDatabase) {
+    let gateway = FakeGateway::start().await;
+    gateway.answer(Answer::Decline("card expired".into()));
+    let server = start(db, &gateway).await;
+    let id = place(&server).await;
+
+    let declined = pay(&server, &id).await;
+    let body = problem(declined, 422).await;
+    assert_eq!(body["type"], "https://problems.example.com/payment-declined");
+    assert!(body["detail"].as_str().unwrap().contains("card expired"), "{body}");
+    assert_eq!(gateway.request_count(), 1, "a decline is not retried");
+    assert_eq!(status_of(&server, &id).await, "pending");
+    server.stop().await;
+}
+
+on_every_database!(
+    an_outage_is_a_503_and_paying_succeeds_once_the_gateway_is_back,
+    a_declined_payment_is_a_422_and_the_order_stays_pending,
+);

@@ -1,0 +1,85 @@
+//! `cargo xtask ci`: every check CI runs, in order. Every step runs even when an earlier one
+//! fails; a summary table closes the run and the exit code is non-zero if any step failed.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use crate::{api_fuzz, cargo, deploy, lint, load_test, migrations, openapi, security};
+
+/// A CI step: runs at the project root.
+pub type Step = fn(&Path) -> anyhow::Result<()>;
+
+/// The CI steps, in order.
+const STEPS: &[(&str, Step)] = &[
+    ("fmt", lint::fmt),
+    ("clippy", lint::clippy),
+    ("architecture", lint::architecture),
+    ("test", test),
+    ("migrations", migrations::round_trip),
+    ("openapi", openapi::check),
+    ("security-scan", security::ci_step),
+    ("api-fuzz", api_fuzz::run),
+    ("deploy", deploy::check),
+    // Builds the release binary and loads it for a few seconds (`[smoke]` in loadtest.toml).
+    ("load-test", load_test::smoke),
+];
+
+pub fn run(root: &Path, skip: &[String], only: &[String]) -> anyhow::Result<()> {
+    for name in skip.iter().chain(only) {
+        if !STEPS.iter().any(|(step, _)| step == name) {
+            let known: Vec<_> = STEPS.iter().map(|(step, _)| *step).collect();
+            bail!("unknown step `{name}`; the steps are {}", known.join(", "));
+        }
+    }
+    let mut results: Vec<(&str, Duration, Option<bool>)> = Vec::new();
+    for (name, step) in STEPS {
+        let selected = (only.is_empty() || only.iter().any(|o| o == name))
+            && !skip.iter().any(|s| s == name);
+        if !selected {
+            results.push((name, Duration::ZERO, None));
+            continue;
+        }
+        println!("\n==> {name}");
+        let started = Instant::now();
+        let outcome = step(root);
+        if let Err(err) = &outcome {
+            eprintln!("==> {name} failed: {err:#}");
+        }
+        results.push((name, started.elapsed(), Some(outcome.is_ok())));
+    }
+    println!("\n{:<14} {:>9}  result", "step", "time");
+    for (name, elapsed, outcome) in &results {
+        let result = match outcome {
+            Some(true) => "ok",
+            Some(false) => "FAILED",
+            None => "skipped",
+        };
+        println!("{name:<14} {:>8.1}s  {result}", elapsed.as_secs_f64());
+    }
+    let failed = results.iter().filter(|(_, _, outcome)| *outcome == Some(false)).count();
+    if failed > 0 {
+        bail!("{failed} step(s) failed");
+    }
+    println!("all steps passed");
+    Ok(())
+}
+
+fn test(root: &Path) -> anyhow::Result<()> {
+    if std::env::var_os("TEST_DATABASE_URL").is_none() {
+        println!("note: TEST_DATABASE_URL is not set, so the PostgreSQL half of the suite is skipped");
+    }
+    let has_nextest = crate::cargo_command()
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if has_nextest {
+        // The crates carry no doctests; add `cargo test --doc` here if yours do (nextest
+        // does not run them).
+        cargo(root, &["nextest", "run", "--workspace", "--no-fail-fast"])
+    } else {
+        cargo(root, &["test", "--workspace", "--no-fail-fast"])
+    }
+}
+
