@@ -18,7 +18,7 @@ const JWT_SECRET: &str = "jwt-secret-that-must-not-be-logged-0123456789";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_lines_are_json_with_the_route_template_and_never_carry_credentials() {
     let db = TestDatabase::sqlite();
-    let mut service = ServiceProcess::start(
+    let service = ServiceProcess::start(
         &db,
         &[
             ("APP_TELEMETRY__LOG_FORMAT", "json"),
@@ -42,13 +42,7 @@ async fn access_lines_are_json_with_the_route_template_and_never_carry_credentia
             .await
             .unwrap();
     }
-    service.terminate();
-    let exit = service.wait_for_exit(Duration::from_secs(10)).await;
-    let log = service.log();
-    assert!(
-        exit.is_some_and(|status| status.success()),
-        "{exit:?}:\n{log}"
-    );
+    let (log, _) = service.stop_cleanly(Duration::from_secs(10)).await;
 
     let lines: Vec<serde_json::Value> = log
         .lines()

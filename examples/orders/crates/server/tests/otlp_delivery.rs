@@ -57,7 +57,7 @@ async fn a_silent_collector_neither_slows_nor_breaks_requests_nor_holds_up_the_e
     let export_timeout = EXPORT_TIMEOUT.as_millis().to_string();
     let flush_timeout = format!("{}s", FLUSH_TIMEOUT.as_secs());
     let grace = format!("{}s", SHUTDOWN_GRACE.as_secs());
-    let mut service = ServiceProcess::start(
+    let service = ServiceProcess::start(
         &db,
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
@@ -108,15 +108,9 @@ async fn a_silent_collector_neither_slows_nor_breaks_requests_nor_holds_up_the_e
         "no request waited for an export: the slowest took {slowest:?}"
     );
 
-    let signalled = Instant::now();
-    service.terminate();
     let limit = SHUTDOWN_GRACE + FLUSH_TIMEOUT + Duration::from_secs(3);
-    let exit = service.wait_for_exit(limit).await;
-    let exit_time = signalled.elapsed();
-    let log = service.log();
-    let exit = exit.unwrap_or_else(|| panic!("still running {limit:?} after SIGTERM:\n{log}"));
+    let (log, exit_time) = service.stop_cleanly(limit).await;
     eprintln!("exited {exit_time:?} after SIGTERM");
-    assert!(exit.success(), "exit status {exit:?}:\n{log}");
     assert!(log.contains("stopped cleanly"), "{log}");
     assert!(
         log.contains("dropped a Span due to queue full"),
@@ -164,7 +158,7 @@ async fn traces_and_metrics_arrive_over_http_protobuf() {
     let (receiver, received) = otlp_http_receiver().await;
     let db = TestDatabase::sqlite();
     let endpoint = format!("http://{receiver}");
-    let mut service = ServiceProcess::start(
+    let service = ServiceProcess::start(
         &db,
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
@@ -174,13 +168,7 @@ async fn traces_and_metrics_arrive_over_http_protobuf() {
     .await;
     let response = reqwest::get(service.url("/health/ready")).await.unwrap();
     assert_eq!(response.status(), 200);
-    service.terminate();
-    let exit = service.wait_for_exit(Duration::from_secs(10)).await;
-    let log = service.log();
-    assert!(
-        exit.is_some_and(|status| status.success()),
-        "{exit:?}:\n{log}"
-    );
+    let (log, _) = service.stop_cleanly(Duration::from_secs(10)).await;
 
     // Flushed at exit: both signals are at the receiver, as protobuf. Protobuf keeps strings
     // as UTF-8 bytes, so span and metric names can be looked for in the bodies.

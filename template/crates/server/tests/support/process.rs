@@ -89,6 +89,19 @@ impl ServiceProcess {
         None
     }
 
+    /// Sends SIGTERM and expects a clean exit (status 0) within `limit`; returns the log and
+    /// how long the exit took. A service still running, or failing, panics with its log.
+    pub async fn stop_cleanly(mut self, limit: Duration) -> (String, Duration) {
+        let signalled = Instant::now();
+        self.terminate();
+        let exit = self.wait_for_exit(limit).await;
+        let exit_time = signalled.elapsed();
+        let log = self.log();
+        let exit = exit.unwrap_or_else(|| panic!("still running {limit:?} after SIGTERM:\n{log}"));
+        assert!(exit.success(), "exit status {exit:?}:\n{log}");
+        (log, exit_time)
+    }
+
     /// Everything the service logged; kills it first if it is still running.
     pub fn log(mut self) -> String {
         self.kill();
