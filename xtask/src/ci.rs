@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::{answers, check, docs_check, render};
+use crate::{answers, check, compare, docs_check, render};
 
 /// The steps of `cargo xtask ci`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -30,6 +30,9 @@ pub enum Step {
     RenderCi,
     /// Check that `examples/orders` is what the template renders with default answers.
     Examples,
+    /// Run `cargo xtask compare` for 1 s on the bare poem handler: the harness builds, starts,
+    /// loads (wrk) and reports (the measured figures are in docs/benchmarks.md).
+    Compare,
 }
 
 #[derive(Debug, clap::Args)]
@@ -352,6 +355,12 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
 
     if args.runs(Step::Examples) {
         report.step("examples drift", || crate::examples(root, true));
+    }
+
+    if args.runs(Step::Compare) {
+        report.step("compare harness (bare-poem, 1 s)", || {
+            compare::run(root, &compare::Args::smoke())
+        });
     }
 
     report.print();

@@ -5,7 +5,9 @@
 //! - `new <name>`: render the template into a new project, never prompting;
 //! - `examples [--check]`: refresh `examples/orders` from the template, or check it for drift;
 //! - `ci`: everything CI checks, including building and testing every rendering, and the
-//!   commands named in the documentation (`docs_check.rs`).
+//!   commands named in the documentation (`docs_check.rs`);
+//! - `compare`: the service measured side by side with the bare poem handler and other
+//!   generators' apps (`compare.rs`).
 //!
 //! The template is rendered with the `cargo-generate` crate as a library (see `render.rs`),
 //! so nothing needs to be installed besides the Rust toolchain.
@@ -16,6 +18,7 @@ mod answers;
 mod check;
 mod ci;
 mod cli_tree;
+mod compare;
 mod docs_check;
 mod openapi;
 mod provenance;
@@ -71,6 +74,9 @@ enum Cmd {
     /// Run every CI check: lint this workspace, render all option combinations, check and
     /// test each rendering, check examples/ for drift.
     Ci(ci::Args),
+    /// Measure the service side by side with the bare poem handler (the ceiling) and, with
+    /// --loco, a Loco app: requests per second, p50/p99, memory, start-up, binary size (wrk).
+    Compare(compare::Args),
 }
 
 fn parse_define(s: &str) -> Result<Answer> {
@@ -96,6 +102,7 @@ fn main() -> Result<()> {
         Cmd::Examples { check } => examples(&root, check),
         Cmd::Openapi => openapi::regenerate(&root),
         Cmd::Ci(args) => ci::run(&root, &args),
+        Cmd::Compare(args) => compare::run(&root, &args),
     }
 }
 
