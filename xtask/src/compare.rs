@@ -78,10 +78,17 @@ struct Contender {
     token_args: Option<&'static [&'static str]>,
     /// `POST` this JSON body here `SEED_ROWS` times; `{n}` is replaced by the row number.
     seed: Option<(&'static str, &'static str)>,
-    /// `static` and `read` paths; `None` where the app has no such route.
-    static_path: &'static str,
-    read_path: Option<&'static str>,
+    /// The paths loaded, by scenario ([`SCENARIOS`]); a scenario the app has no route for is
+    /// left out.
+    paths: &'static [(&'static str, &'static str)],
 }
+
+/// The scenarios, in the order they run and are reported.
+const SCENARIOS: &[(&str, &str)] = &[
+    ("static", "liveness: no database"),
+    ("readiness", "readiness: one database round trip"),
+    ("read", "an authenticated list of 20 rows from the database"),
+];
 
 /// The contenders, in the order they appear in the report.
 fn contenders(root: &Path, loco: Option<&Path>) -> Vec<Contender> {
@@ -118,8 +125,11 @@ fn contenders(root: &Path, loco: Option<&Path>) -> Vec<Contender> {
                 "/api/v1/orders",
                 r#"{"customer_email":"seed-{n}@example.com","amount_minor":1250,"currency":"EUR"}"#,
             )),
-            static_path: "/health/live",
-            read_path: Some("/api/v1/orders?limit=20"),
+            paths: &[
+                ("static", "/health/live"),
+                ("readiness", "/health/ready"),
+                ("read", "/api/v1/orders?limit=20"),
+            ],
         },
         Contender {
             name: "bare-poem",
@@ -132,27 +142,33 @@ fn contenders(root: &Path, loco: Option<&Path>) -> Vec<Contender> {
             ready: "/health/live",
             token_args: None,
             seed: None,
-            static_path: "/health/live",
-            read_path: None,
+            paths: &[("static", "/health/live")],
         },
     ];
     if let Some(dir) = loco {
         all.push(Contender {
             name: "loco",
-            about: "`loco new --db sqlite --bg async --assets none` + `generate scaffold order --api`",
+            about: "`loco new --db sqlite --bg async --assets none`, as generated, production environment",
             dir: dir.to_path_buf(),
             build_args: &[],
             binary: LOCO_BINARY,
-            args: &["start", "--environment", "production", "--port", "{port}"],
-            env: &[("DATABASE_URL", "{db}")],
-            ready: "/_ping",
+            args: &["start", "--environment", "production", "--no-banner"],
+            // What its config/production.yaml asks for; mail goes nowhere (nothing sends any).
+            env: &[
+                ("BINDING", "127.0.0.1"),
+                ("PORT", "{port}"),
+                ("HOST", "http://127.0.0.1:{port}"),
+                ("DATABASE_URL", "{db}"),
+                ("JWT_SECRET", "compare-fake-secret-0123456789abcdef-0123456789"),
+                ("MAILER_HOST", "127.0.0.1"),
+                ("MAILER_USER", "compare"),
+                ("MAILER_PASSWORD", "compare-fake-password"),
+            ],
+            ready: "/_readiness",
             token_args: None,
-            seed: Some((
-                "/api/orders",
-                r#"{"customer_email":"seed-{n}@example.com","amount_minor":1250,"currency":"EUR"}"#,
-            )),
-            static_path: "/_ping",
-            read_path: Some("/api/orders"),
+            seed: None,
+            // Its authenticated routes need a verified e-mail address, so no `read`.
+            paths: &[("static", "/_ping"), ("readiness", "/_readiness")],
         });
     }
     all
@@ -174,8 +190,8 @@ struct Figures {
     ready_after: Duration,
     idle_rss_kib: u64,
     peak_rss_kib: u64,
-    static_load: Option<Load>,
-    read_load: Option<Load>,
+    /// Scenario, path, figures.
+    loads: Vec<(&'static str, &'static str, Load)>,
 }
 
 /// `wrk`'s figures for one path.
@@ -218,12 +234,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     println!("wrote {} and report.json", out.join("report.md").display());
     let failing: Vec<&str> = results
         .iter()
-        .filter(|f| {
-            [f.static_load, f.read_load]
-                .iter()
-                .flatten()
-                .any(|l| l.errors > 0)
-        })
+        .filter(|f| f.loads.iter().any(|(_, _, l)| l.errors > 0))
         .map(|f| f.name.as_str())
         .collect();
     if !failing.is_empty() {
@@ -250,8 +261,7 @@ fn ensure_wrk() -> Result<()> {
 }
 
 fn measure(contender: &Contender, out: &Path, args: &Args) -> Result<Figures> {
-    let target_dir = out.join("build").join(contender.name);
-    let binary = build(contender, &target_dir)?;
+    let binary = build(contender)?;
     let binary_bytes = fs::metadata(&binary)
         .with_context(|| format!("reading {}", binary.display()))?
         .len();
@@ -302,15 +312,13 @@ fn measure(contender: &Contender, out: &Path, args: &Args) -> Result<Figures> {
         seed(&format!("{base}{path}"), body, auth.as_deref())?;
         println!("seeded {SEED_ROWS} rows through {path}");
     }
-    let static_load = Some(load(
-        &format!("{base}{}", contender.static_path),
-        auth.as_deref(),
-        args,
-    )?);
-    let read_load = match contender.read_path {
-        Some(path) => Some(load(&format!("{base}{path}"), auth.as_deref(), args)?),
-        None => None,
-    };
+    let mut loads = Vec::new();
+    for (scenario, _) in SCENARIOS {
+        if let Some((_, path)) = contender.paths.iter().find(|(name, _)| name == scenario) {
+            let url = format!("{base}{path}");
+            loads.push((*scenario, *path, load(&url, auth.as_deref(), args)?));
+        }
+    }
     let peak_rss_kib = memory_kib(running.child.id(), "VmHWM")?;
     Ok(Figures {
         name: contender.name.to_owned(),
@@ -319,8 +327,7 @@ fn measure(contender: &Contender, out: &Path, args: &Args) -> Result<Figures> {
         ready_after,
         idle_rss_kib,
         peak_rss_kib,
-        static_load,
-        read_load,
+        loads,
     })
 }
 
@@ -345,8 +352,9 @@ impl Drop for Running {
     }
 }
 
-/// `cargo build --release` with the contender's own profile; returns the binary.
-fn build(contender: &Contender, target_dir: &Path) -> Result<PathBuf> {
+/// `cargo build --release` with the contender's own profile, into its own `target/` (so an
+/// app already built there is reused); returns the binary.
+fn build(contender: &Contender) -> Result<PathBuf> {
     let manifest = contender.dir.join("Cargo.toml");
     ensure!(
         manifest.is_file(),
@@ -358,7 +366,7 @@ fn build(contender: &Contender, target_dir: &Path) -> Result<PathBuf> {
         .args(["build", "--release", "--quiet", "--manifest-path"])
         .arg(&manifest)
         .args(contender.build_args)
-        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("CARGO_TARGET_DIR")
         .status()
         .context("running cargo build")?;
     ensure!(
@@ -366,7 +374,7 @@ fn build(contender: &Contender, target_dir: &Path) -> Result<PathBuf> {
         "cargo build --release failed for {}",
         contender.name
     );
-    Ok(target_dir.join("release").join(contender.binary))
+    Ok(contender.dir.join("target/release").join(contender.binary))
 }
 
 fn dev_token(
@@ -538,40 +546,45 @@ fn memory_kib(pid: u32, field: &str) -> Result<u64> {
 
 fn markdown_table(results: &[Figures], args: &Args) -> String {
     let mut out = format!(
-        "wrk, 2 threads, {} connections, {} s per path after a 2 s warm-up; {} cores\n\n",
+        "wrk, 2 threads, {} connections, {} s per path after a 2 s warm-up, {} cores\n\n",
         args.connections,
         args.seconds,
         thread::available_parallelism().map_or(0, usize::from)
     );
-    out.push_str("| app | static req/s | static p50 | static p99 | read req/s | read p50 | read p99 | errors | idle RSS | peak RSS | ready after | binary |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("| app | scenario | path | req/s | p50 | p99 | errors |\n");
+    out.push_str("|---|---|---|---:|---:|---:|---:|\n");
     for f in results {
-        let cells = |load: Option<Load>| match load {
-            Some(l) => format!(
-                "{:.0} | {} | {}",
+        for (scenario, path, l) in &f.loads {
+            let _ = writeln!(
+                out,
+                "| {} | {scenario} | `{path}` | {:.0} | {} | {} | {} |",
+                f.name,
                 l.per_second,
                 millis(l.p50),
-                millis(l.p99)
-            ),
-            None => "n/a | n/a | n/a".to_owned(),
-        };
-        let errors: u64 = [f.static_load, f.read_load]
-            .iter()
-            .flatten()
-            .map(|l| l.errors)
-            .sum();
+                millis(l.p99),
+                l.errors
+            );
+        }
+    }
+    out.push_str("\n| app | binary | ready after start | RSS idle | RSS peak under load |\n");
+    out.push_str("|---|---:|---:|---:|---:|\n");
+    for f in results {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.1} MiB | {:.1} MiB | {} | {:.1} MB |",
+            "| {} | {:.1} MB | {} | {:.1} MiB | {:.1} MiB |",
             f.name,
-            cells(f.static_load),
-            cells(f.read_load),
-            errors,
+            f.binary_bytes as f64 / 1e6,
+            millis(f.ready_after),
             f.idle_rss_kib as f64 / 1024.0,
             f.peak_rss_kib as f64 / 1024.0,
-            millis(f.ready_after),
-            f.binary_bytes as f64 / 1e6,
         );
+    }
+    out.push('\n');
+    for (scenario, what) in SCENARIOS {
+        let _ = writeln!(out, "- {scenario}: {what}");
+    }
+    for f in results {
+        let _ = writeln!(out, "- {}: {}", f.name, f.about);
     }
     out
 }
@@ -581,15 +594,16 @@ fn millis(d: Duration) -> String {
 }
 
 fn json_report(results: &[Figures], args: &Args) -> String {
-    let load_json = |load: Option<Load>| match load {
-        Some(l) => serde_json::json!({
+    let load_json = |(scenario, path, l): &(&str, &str, Load)| {
+        serde_json::json!({
+            "scenario": scenario,
+            "path": path,
             "requests": l.requests,
             "requests_per_second": l.per_second,
             "p50_ms": l.p50.as_secs_f64() * 1e3,
             "p99_ms": l.p99.as_secs_f64() * 1e3,
             "errors": l.errors,
-        }),
-        None => serde_json::Value::Null,
+        })
     };
     let contenders: Vec<serde_json::Value> = results
         .iter()
@@ -601,8 +615,7 @@ fn json_report(results: &[Figures], args: &Args) -> String {
                 "ready_after_ms": f.ready_after.as_secs_f64() * 1e3,
                 "idle_rss_kib": f.idle_rss_kib,
                 "peak_rss_kib": f.peak_rss_kib,
-                "static": load_json(f.static_load),
-                "read": load_json(f.read_load),
+                "loads": f.loads.iter().map(load_json).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -676,13 +689,8 @@ Transfer/sec:      2.36MB
     }
 
     #[test]
-    fn the_table_has_a_row_per_contender() {
-        let args = Args {
-            loco: None,
-            only: vec![],
-            seconds: 10,
-            connections: 64,
-        };
+    fn the_tables_have_a_row_per_load_and_per_contender() {
+        let args = Args::smoke();
         let load = Load {
             requests: 10,
             per_second: 1234.4,
@@ -693,26 +701,29 @@ Transfer/sec:      2.36MB
         let results = vec![
             Figures {
                 name: "a".into(),
-                static_load: Some(load),
-                read_load: Some(load),
+                binary_bytes: 3_700_000,
+                loads: vec![("static", "/live", load), ("read", "/items", load)],
                 ..Figures::default()
             },
             Figures {
                 name: "b".into(),
-                static_load: Some(load),
+                loads: vec![("static", "/ping", load)],
                 ..Figures::default()
             },
         ];
         let table = markdown_table(&results, &args);
         assert!(
-            table.contains("| a | 1234 | 1.00 ms | 5.00 ms | 1234 |"),
+            table.contains("| a | static | `/live` | 1234 | 1.00 ms | 5.00 ms | 0 |"),
             "{table}"
         );
-        assert!(
-            table.contains("| b | 1234 | 1.00 ms | 5.00 ms | n/a | n/a | n/a | 0 |"),
-            "{table}"
-        );
+        assert!(table.contains("| a | read | `/items` |"), "{table}");
+        assert!(table.contains("| b | static | `/ping` |"), "{table}");
+        assert!(table.contains("| a | 3.7 MB |"), "{table}");
         let json: serde_json::Value = serde_json::from_str(&json_report(&results, &args)).unwrap();
-        assert_eq!(json["contenders"][1]["read"], serde_json::Value::Null);
+        assert_eq!(json["contenders"][1]["loads"][0]["path"], "/ping");
+        assert_eq!(
+            json["contenders"][0]["loads"].as_array().map(Vec::len),
+            Some(2)
+        );
     }
 }
