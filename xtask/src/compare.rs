@@ -367,6 +367,8 @@ fn build(contender: &Contender) -> Result<PathBuf> {
         .arg(&manifest)
         .args(contender.build_args)
         .env_remove("CARGO_TARGET_DIR")
+        // Its own directory, so that its own `.cargo/config.toml` applies, not this one's.
+        .current_dir(&contender.dir)
         .status()
         .context("running cargo build")?;
     ensure!(
