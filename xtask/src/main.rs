@@ -7,7 +7,7 @@
 //! - `ci`: everything CI checks, including building and testing every rendering, and the
 //!   commands named in the documentation (`docs_check.rs`);
 //! - `compare`: the service measured side by side with the bare poem handler and other
-//!   generators' apps (`compare.rs`).
+//!   generators' apps (`compare/`).
 //!
 //! The template is rendered with the `cargo-generate` crate as a library (see `render.rs`),
 //! so nothing needs to be installed besides the Rust toolchain.
