@@ -19,6 +19,8 @@ mod middleware;
 mod orders;
 {%- endif %}
 mod problem;
+mod request_body;
+mod request_id;
 mod request_span;
 mod routes;
 
@@ -26,4 +28,5 @@ pub use health::ReadinessProbe;
 pub use middleware::HttpOptions;
 pub use lenient::Lenient;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};
+pub use request_id::{MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId};
 pub use routes::{ApiState, ServiceInfo, app, openapi_service};

@@ -13,7 +13,7 @@ use poem_openapi::{OpenApi, OpenApiService, Tags};
 {%- if auth %}
 use crate::auth::{JwtVerifier, WhoAmIApi};
 {%- endif %}
-use crate::allow::AllowedMethods;
+use crate::allow::{AllowedMethods, DeclaredHeaders};
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
 {%- if example %}
@@ -75,10 +75,12 @@ pub struct ServiceInfo {
 /// The whole HTTP application: routes, documentation, state and middleware.
 pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl Endpoint<Output = Response> + 'static {
     let api = openapi_service(info);
+    let spec = api.spec();
     let allowed_methods = AllowedMethods::from_spec(
-        &api.spec(),
+        &spec,
         &[("/openapi.json", &[Method::GET]), ("/openapi.yaml", &[Method::GET])],
     );
+    let declared_headers = DeclaredHeaders::from_spec(&spec);
     let routes = Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .at("/openapi.yaml", api.spec_endpoint_yaml())
@@ -91,5 +93,5 @@ pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl End
 {%- if auth %}
         .data(state.jwt)
 {%- endif %};
-    stack(routes, options, allowed_methods)
+    stack(routes, options, allowed_methods, declared_headers)
 }

@@ -223,6 +223,9 @@ pub struct AuthSettings {
     pub issuer: String,
     /// Expected `aud` claim.
     pub audience: String,
+    /// The longest a token may be valid (RFC 8725): longer-lived tokens are refused.
+    #[serde(with = "humantime_serde")]
+    pub max_token_lifetime: Duration,
 }
 
 impl Default for AuthSettings {
@@ -232,6 +235,7 @@ impl Default for AuthSettings {
             jwt_secret: SecretString::from(""),
             issuer: env!("CARGO_PKG_NAME").to_owned(),
             audience: env!("CARGO_PKG_NAME").to_owned(),
+            max_token_lifetime: api::auth::DEFAULT_MAX_TOKEN_LIFETIME,
         }
     }
 }

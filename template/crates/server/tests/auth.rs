@@ -20,6 +20,23 @@ fn token_signed_with(secret: &str) -> String {
         .unwrap()
 }
 
+/// A token with the test secret that expires `seconds` from now (negative: in the past).
+fn token_with_ttl(seconds: i64) -> String {
+    let defaults = server::settings::Settings::default();
+    let now = chrono::Utc::now().timestamp();
+    let claims = api::auth::Claims {
+        sub: "test-user".to_owned(),
+        scope: "orders:read".to_owned(),
+        iss: defaults.auth.issuer,
+        aud: defaults.auth.audience,
+        exp: now + seconds,
+        nbf: None,
+        iat: None,
+    };
+    let key = jsonwebtoken::EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
+}
+
 /// An unsigned token (`alg: none`) carrying otherwise valid claims.
 fn unsigned_token() -> String {
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
@@ -32,6 +49,8 @@ async fn requests_without_a_valid_token_are_unauthorized(db: TestDatabase) {
     let server = TestServer::start(db).await;
     let url = server.url("/api/v1/whoami");
     let missing = server.client.get(&url).send().await.unwrap();
+    // RFC 6750: no token, a bare challenge; a refused one, `invalid_token` and why.
+    assert_eq!(missing.headers()["www-authenticate"], "Bearer");
     problem(missing, 401).await;
     for bad in [
         "garbage".to_owned(),
@@ -39,8 +58,17 @@ async fn requests_without_a_valid_token_are_unauthorized(db: TestDatabase) {
         unsigned_token(),
     ] {
         let response = server.client.get(&url).bearer_auth(bad).send().await.unwrap();
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        assert!(challenge.contains(r#"error="invalid_token""#), "{challenge}");
+        assert!(challenge.contains("the token is invalid"), "{challenge}");
         problem(response, 401).await;
     }
+    let expired = token_with_ttl(-3600);
+    let response = server.client.get(&url).bearer_auth(expired).send().await.unwrap();
+    let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(challenge.contains("the token has expired"), "{challenge}");
+    let body = problem(response, 401).await;
+    assert!(body["detail"].as_str().unwrap().contains("expired"), "{body}");
     server.stop().await;
 }
 

@@ -1,9 +1,13 @@
 //! Bearer JWT authentication: a poem-openapi security scheme, so every protected operation
 //! shows its requirement in the OpenAPI document.
 //!
-//! Tokens are HS256-signed with a secret from configuration. Signature, `exp`, `nbf`, issuer
-//! and audience are checked; any other algorithm (including `none`) is refused. Missing or bad
-//! tokens answer 401; a valid token without the operation's scope answers 403.
+//! Tokens are HS256-signed with a secret from configuration, following RFC 8725: the algorithm
+//! is pinned (any other, including `none`, is refused); signature, `exp`, `nbf`, issuer and
+//! audience are checked; `sub` must be present and non-empty; a token may live at most
+//! `auth.max_token_lifetime` (judged from `exp`, and from `iat` when present); a `crit` header
+//! (an extension this service would have to understand) is refused. Missing or bad tokens
+//! answer 401 with a `WWW-Authenticate` challenge (RFC 6750) that says whether the token was
+//! missing, expired or invalid; a valid token without the operation's scope answers 403.
 
 use std::time::Duration;
 
@@ -40,7 +44,42 @@ pub struct Claims {
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
 }
+
+/// Why a token was refused: the two cases a client handles differently (refresh, or re-login).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// Past its `exp`: get a new token.
+    Expired,
+    /// Anything else: bad signature, algorithm, issuer, audience, claims, lifetime or header.
+    Invalid,
+}
+
+impl TokenRefusal {
+    /// The RFC 6750 challenge for the `WWW-Authenticate` header.
+    pub fn challenge(self) -> &'static str {
+        match self {
+            Self::Expired => {
+                r#"Bearer error="invalid_token", error_description="the token has expired""#
+            }
+            Self::Invalid => {
+                r#"Bearer error="invalid_token", error_description="the token is invalid""#
+            }
+        }
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            Self::Expired => "the bearer token has expired",
+            Self::Invalid => "the bearer token is invalid",
+        }
+    }
+}
+
+/// The longest a token may be valid by default (`auth.max_token_lifetime`).
+pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Claims {
     pub fn has_scope(&self, scope: &str) -> bool {
@@ -58,6 +97,7 @@ pub struct JwtVerifier {
     validation: Validation,
     issuer: String,
     audience: String,
+    max_lifetime: Duration,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -65,6 +105,7 @@ impl std::fmt::Debug for JwtVerifier {
         f.debug_struct("JwtVerifier")
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("max_lifetime", &self.max_lifetime)
             .finish_non_exhaustive()
     }
 }
@@ -83,13 +124,40 @@ impl JwtVerifier {
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            max_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
         }
     }
 
-    /// The token's claims, if its signature and every registered claim check out.
-    pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
+    /// Refuses tokens valid for longer than `max_lifetime`.
+    #[must_use]
+    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = max_lifetime;
+        self
+    }
+
+    /// The token's claims, if its signature, header and every claim check out.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenRefusal> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|err| match err.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenRefusal::Expired,
+                _ => TokenRefusal::Invalid,
+            })?;
+        if data.header.crit.is_some() {
+            return Err(TokenRefusal::Invalid);
+        }
+        let claims = data.claims;
+        if claims.sub.trim().is_empty() {
+            return Err(TokenRefusal::Invalid);
+        }
+        // Still valid for longer than the maximum from now, or issued for longer than it.
+        let max_lifetime = i64::try_from(self.max_lifetime.as_secs()).unwrap_or(i64::MAX);
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        let remaining = claims.exp.saturating_sub(chrono::Utc::now().timestamp());
+        let issued_for = claims.iat.map_or(0, |iat| claims.exp.saturating_sub(iat));
+        if remaining > max_lifetime.saturating_add(leeway) || issued_for > max_lifetime {
+            return Err(TokenRefusal::Invalid);
+        }
+        Ok(claims)
     }
 
     /// A token for `subject` with `scopes`, valid for `ttl` (local tools and tests).
@@ -107,6 +175,7 @@ impl JwtVerifier {
             aud: self.audience.clone(),
             exp: now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             nbf: Some(now),
+            iat: Some(now),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
@@ -124,9 +193,9 @@ async fn verify_bearer(request: &Request, bearer: Bearer) -> poem::Result<Claims
             StatusCode::INTERNAL_SERVER_ERROR,
         )
     })?;
-    verifier.verify(&bearer.token).map_err(|err| {
-        tracing::debug!(error = %err, "bearer token refused");
-        ApiError::unauthorized("the bearer token is invalid or expired").into()
+    verifier.verify(&bearer.token).map_err(|refusal| {
+        tracing::debug!(?refusal, "bearer token refused");
+        ApiError::unauthorized(refusal.detail(), refusal.challenge()).into()
     })
 }
 
@@ -169,5 +238,99 @@ impl WhoAmIApi {
                 .map(str::to_owned)
                 .collect(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"a-test-secret-of-32-bytes-or-more!!";
+
+    fn verifier() -> JwtVerifier {
+        JwtVerifier::new(SECRET, "issuer", "audience").with_max_lifetime(Duration::from_secs(3600))
+    }
+
+    /// A token with the given claims and header, signed with the right key.
+    fn signed(header: &Header, edit: impl FnOnce(&mut Claims)) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let mut claims = Claims {
+            sub: "alice".to_owned(),
+            scope: ORDERS_READ.to_owned(),
+            iss: "issuer".to_owned(),
+            aud: "audience".to_owned(),
+            exp: now + 600,
+            nbf: Some(now),
+            iat: Some(now),
+        };
+        edit(&mut claims);
+        jsonwebtoken::encode(header, &claims, &EncodingKey::from_secret(SECRET)).unwrap()
+    }
+
+    #[test]
+    fn a_well_formed_token_is_accepted() {
+        let token = signed(&Header::new(Algorithm::HS256), |_| {});
+        assert_eq!(verifier().verify(&token).unwrap().sub, "alice");
+        let minted = verifier()
+            .mint("bob", &[ORDERS_WRITE], Duration::from_secs(60))
+            .unwrap();
+        assert!(verifier().verify(&minted).is_ok());
+    }
+
+    #[test]
+    fn tokens_living_longer_than_the_maximum_are_refused() {
+        let year_10000 = signed(&Header::new(Algorithm::HS256), |claims| {
+            claims.exp = 253_402_300_800;
+            claims.iat = None;
+        });
+        assert_eq!(verifier().verify(&year_10000), Err(TokenRefusal::Invalid));
+        let issued_for_two_hours = signed(&Header::new(Algorithm::HS256), |claims| {
+            claims.iat = Some(claims.exp - 7200);
+        });
+        assert_eq!(
+            verifier().verify(&issued_for_two_hours),
+            Err(TokenRefusal::Invalid)
+        );
+        let minted = verifier()
+            .mint("bob", &[], Duration::from_secs(7200))
+            .unwrap();
+        assert_eq!(verifier().verify(&minted), Err(TokenRefusal::Invalid));
+    }
+
+    #[test]
+    fn an_unknown_critical_header_or_an_empty_subject_is_refused() {
+        let mut critical = Header::new(Algorithm::HS256);
+        critical.crit = Some(vec!["exp-ext".to_owned()]);
+        assert_eq!(
+            verifier().verify(&signed(&critical, |_| {})),
+            Err(TokenRefusal::Invalid)
+        );
+        for subject in ["", "   "] {
+            let token = signed(&Header::new(Algorithm::HS256), |claims| {
+                claims.sub = subject.to_owned()
+            });
+            assert_eq!(
+                verifier().verify(&token),
+                Err(TokenRefusal::Invalid),
+                "{subject:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn expired_and_invalid_tokens_are_told_apart() {
+        let expired = signed(&Header::new(Algorithm::HS256), |claims| {
+            claims.exp -= 3600;
+            claims.nbf = None;
+            claims.iat = None;
+        });
+        assert_eq!(verifier().verify(&expired), Err(TokenRefusal::Expired));
+        assert!(TokenRefusal::Expired.challenge().contains("expired"));
+        assert_eq!(verifier().verify("not.a.token"), Err(TokenRefusal::Invalid));
+        let other_algorithm = signed(&Header::new(Algorithm::HS384), |_| {});
+        assert_eq!(
+            verifier().verify(&other_algorithm),
+            Err(TokenRefusal::Invalid)
+        );
     }
 }

@@ -15,6 +15,8 @@ mod metrics;
 mod middleware;
 mod orders;
 mod problem;
+mod request_body;
+mod request_id;
 mod request_span;
 mod routes;
 
@@ -22,4 +24,5 @@ pub use health::ReadinessProbe;
 pub use lenient::Lenient;
 pub use middleware::HttpOptions;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};
+pub use request_id::{MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId};
 pub use routes::{ApiState, ServiceInfo, app, openapi_service};

@@ -89,9 +89,12 @@ pub enum ApiError {
     /// The request is malformed.
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Box<Problem>>),
-    /// Authentication is missing or invalid.
+    /// Authentication is missing or invalid; `WWW-Authenticate` says which (RFC 6750).
     #[oai(status = 401, content_type = "application/problem+json")]
-    Unauthorized(Json<Box<Problem>>),
+    Unauthorized(
+        Json<Box<Problem>>,
+        #[oai(header = "WWW-Authenticate")] String,
+    ),
     /// The credentials are valid but lack a required scope.
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Box<Problem>>),
@@ -265,8 +268,12 @@ impl ApiError {
         Self::ValidationFailed(problem)
     }
 
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::Unauthorized(body(StatusCode::UNAUTHORIZED, "unauthorized", detail))
+    /// A 401 with its RFC 6750 `WWW-Authenticate` challenge.
+    pub fn unauthorized(detail: impl Into<String>, challenge: impl Into<String>) -> Self {
+        Self::Unauthorized(
+            body(StatusCode::UNAUTHORIZED, "unauthorized", detail),
+            challenge.into(),
+        )
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {

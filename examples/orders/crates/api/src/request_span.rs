@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry_http::HeaderExtractor;
-use poem::middleware::ReqId;
 use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 use poem_openapi::OperationId;
 use tracing::Instrument as _;
@@ -18,6 +17,7 @@ use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::metrics::HttpMetrics;
+use crate::request_id::RequestId;
 
 /// Runs the request inside its span, then logs it. Errors become responses here so that the
 /// span and the log see the status the client gets.
@@ -30,7 +30,7 @@ pub(crate) async fn traced<E: Endpoint>(
     let method = request.method().clone();
     let _in_flight = metrics.started(&method);
     let request_id = request
-        .data::<ReqId>()
+        .data::<RequestId>()
         .map_or_else(|| "-".to_owned(), ToString::to_string);
     // Field names follow the OpenTelemetry HTTP semantic conventions; `otel.*` fields are
     // read by tracing-opentelemetry (span kind, status). The name stays `HTTP request`: the

@@ -1,7 +1,7 @@
 //! The composition of the HTTP surface: which APIs exist, where the OpenAPI document and its UI
 //! are served, and the state handlers receive.
 
-use crate::allow::AllowedMethods;
+use crate::allow::{AllowedMethods, DeclaredHeaders};
 use crate::auth::{JwtVerifier, WhoAmIApi};
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
@@ -59,13 +59,15 @@ pub fn app(
     options: HttpOptions,
 ) -> impl Endpoint<Output = Response> + 'static {
     let api = openapi_service(info);
+    let spec = api.spec();
     let allowed_methods = AllowedMethods::from_spec(
-        &api.spec(),
+        &spec,
         &[
             ("/openapi.json", &[Method::GET]),
             ("/openapi.yaml", &[Method::GET]),
         ],
     );
+    let declared_headers = DeclaredHeaders::from_spec(&spec);
     let routes = Route::new()
         .at("/openapi.json", api.spec_endpoint())
         .at("/openapi.yaml", api.spec_endpoint_yaml())
@@ -74,5 +76,5 @@ pub fn app(
         .data(state.readiness)
         .data(state.orders)
         .data(state.jwt);
-    stack(routes, options, allowed_methods)
+    stack(routes, options, allowed_methods, declared_headers)
 }

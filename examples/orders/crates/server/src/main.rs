@@ -148,8 +148,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.auth.jwt_secret.expose_secret().as_bytes(),
                 &settings.auth.issuer,
                 &settings.auth.audience,
-            );
+            )
+            .with_max_lifetime(settings.auth.max_token_lifetime);
             let ttl = std::time::Duration::from_secs(ttl_minutes.saturating_mul(60));
+            if ttl > settings.auth.max_token_lifetime {
+                anyhow::bail!(
+                    "--ttl-minutes {ttl_minutes} is longer than auth.max_token_lifetime ({}): \
+                     the service would refuse the token",
+                    humantime_serde::re::humantime::format_duration(
+                        settings.auth.max_token_lifetime
+                    )
+                );
+            }
             println!("{}", verifier.mint(&subject, &scopes, ttl)?);
             Ok(())
         }

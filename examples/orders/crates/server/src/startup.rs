@@ -128,7 +128,8 @@ impl App {
                 settings.auth.jwt_secret.expose_secret().as_bytes(),
                 &settings.auth.issuer,
                 &settings.auth.audience,
-            ),
+            )
+            .with_max_lifetime(settings.auth.max_token_lifetime),
         };
         let http = &settings.http;
         let options = HttpOptions {

@@ -1,0 +1,365 @@
+//! The middleware stack through a real server on 127.0.0.1.
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Route, Server, get, handler};
+
+use super::*;
+
+#[handler]
+fn panics() -> &'static str {
+    panic!("a bug with a secret in its message: /etc/passwd")
+}
+
+#[handler]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    "too late"
+}
+
+#[handler]
+fn echo(body: String) -> String {
+    body
+}
+
+/// The stack around three test routes, served on 127.0.0.1 port 0.
+async fn serve(options: HttpOptions) -> String {
+    let routes = Route::new()
+        .at("/panic", get(panics))
+        .at("/slow", get(slow))
+        .at("/echo", poem::post(echo));
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let address = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(stack(
+        routes,
+        options,
+        AllowedMethods::default(),
+        declared_headers(),
+    )));
+    format!("http://{address}")
+}
+
+/// The test routes declare one header parameter, as an OpenAPI operation would.
+fn declared_headers() -> DeclaredHeaders {
+    DeclaredHeaders::from_spec(
+        r#"{ "paths": { "/echo": { "post": { "parameters": [ { "name": "If-Match", "in": "header" } ] } } } }"#,
+    )
+}
+
+fn options() -> HttpOptions {
+    HttpOptions {
+        request_timeout: Duration::from_millis(200),
+        body_limit_bytes: 1024,
+        cors_allowed_origins: vec!["https://app.example.com".to_owned()],
+        hsts: true,
+    }
+}
+
+async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_panic_is_a_500_problem_without_internals() {
+    let base = serve(options()).await;
+    let response = reqwest::get(format!("{base}/panic")).await.unwrap();
+    let body = problem(response, 500).await;
+    assert_eq!(body["detail"], "an unexpected error occurred");
+    assert!(!body.to_string().contains("passwd"), "{body}");
+    assert!(body["request_id"].is_string());
+}
+
+#[tokio::test]
+async fn a_slow_request_is_a_504_problem() {
+    let base = serve(options()).await;
+    let response = reqwest::get(format!("{base}/slow")).await.unwrap();
+    problem(response, 504).await;
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_whether_declared_or_chunked() {
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    let declared = client
+        .post(format!("{base}/echo"))
+        .body("x".repeat(2048))
+        .send();
+    problem(declared.await.unwrap(), 413).await;
+
+    let chunks = futures_chunks(vec![vec![b'x'; 800], vec![b'x'; 800]]);
+    let chunked = client.post(format!("{base}/echo")).body(chunks).send();
+    problem(chunked.await.unwrap(), 413).await;
+
+    let small = client
+        .post(format!("{base}/echo"))
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 200);
+    assert_eq!(small.text().await.unwrap(), "hello");
+    let chunks = futures_chunks(vec![b"hel".to_vec(), b"lo".to_vec()]);
+    let small_chunked = client
+        .post(format!("{base}/echo"))
+        .body(chunks)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small_chunked.text().await.unwrap(), "hello");
+}
+
+/// A body sent with `Transfer-Encoding: chunked` (no `Content-Length`).
+fn futures_chunks(chunks: Vec<Vec<u8>>) -> reqwest::Body {
+    let stream = tokio_stream_from(chunks);
+    reqwest::Body::wrap_stream(stream)
+}
+
+fn tokio_stream_from(
+    chunks: Vec<Vec<u8>>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::iter(chunks.into_iter().map(Ok))
+}
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origins_and_hsts_is_sent() {
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, format!("{base}/echo"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(
+        allowed.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let refused = preflight("https://evil.example.com").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+/// `size` bytes of `a`, compressed with `coding` (a "bomb" when large: it compresses ~1000:1).
+async fn compressed(coding: &str, size: usize) -> Vec<u8> {
+    use async_compression::Level;
+    use async_compression::tokio::bufread::{
+        BrotliEncoder, DeflateEncoder, GzipEncoder, ZstdEncoder,
+    };
+    use tokio::io::AsyncReadExt;
+    let plain = vec![b'a'; size];
+    let input = plain.as_slice();
+    let mut out = Vec::new();
+    match coding {
+        "gzip" => {
+            GzipEncoder::with_quality(input, Level::Fastest)
+                .read_to_end(&mut out)
+                .await
+        }
+        "deflate" => {
+            DeflateEncoder::with_quality(input, Level::Fastest)
+                .read_to_end(&mut out)
+                .await
+        }
+        "br" => {
+            BrotliEncoder::with_quality(input, Level::Fastest)
+                .read_to_end(&mut out)
+                .await
+        }
+        "zstd" => {
+            ZstdEncoder::with_quality(input, Level::Fastest)
+                .read_to_end(&mut out)
+                .await
+        }
+        other => panic!("no encoder for {other}"),
+    }
+    .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn compressed_bodies_are_limited_after_decoding_whatever_the_coding() {
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+        // 8 MiB that compress to a few KiB: under the 1 KiB limit only when compressed.
+        let bomb = compressed(coding, 8 * 1024 * 1024).await;
+        assert!(bomb.len() < 64 * 1024, "{coding}: {} bytes", bomb.len());
+        let declared = client
+            .post(format!("{base}/echo"))
+            .header("content-encoding", coding)
+            .body(bomb.clone());
+        let body = problem(declared.send().await.unwrap(), 413).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("1024 bytes"),
+            "{coding}: {body}"
+        );
+        let chunked = client
+            .post(format!("{base}/echo"))
+            .header("content-encoding", coding)
+            .body(futures_chunks(
+                bomb.chunks(512).map(<[u8]>::to_vec).collect(),
+            ));
+        problem(chunked.send().await.unwrap(), 413).await;
+
+        // Within the limit, the handler gets the decoded bytes.
+        let small = client
+            .post(format!("{base}/echo"))
+            .header("content-encoding", coding.to_uppercase())
+            .body(compressed(coding, 700).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(small.status(), 200, "{coding}");
+        assert_eq!(small.text().await.unwrap(), "a".repeat(700), "{coding}");
+    }
+}
+
+#[tokio::test]
+async fn codings_not_decoded_here_and_corrupt_data_are_refused() {
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    for coding in ["compress", "gzip, gzip", "x-unknown"] {
+        let response = client
+            .post(format!("{base}/echo"))
+            .header("content-encoding", coding)
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["accept-encoding"],
+            "gzip, deflate, br, zstd"
+        );
+        problem(response, 415).await;
+    }
+    let corrupt = client
+        .post(format!("{base}/echo"))
+        .header("content-encoding", "gzip")
+        .body("this is not gzip")
+        .send()
+        .await
+        .unwrap();
+    problem(corrupt, 400).await;
+    let identity = client
+        .post(format!("{base}/echo"))
+        .header("content-encoding", "identity")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(identity.text().await.unwrap(), "hello");
+}
+
+#[tokio::test]
+async fn http2_cleartext_bodies_without_a_length_are_limited() {
+    let base = serve(options()).await;
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let chunks = (0..64).map(|_| vec![b'x'; 1024]).collect();
+    let response = client
+        .post(format!("{base}/echo"))
+        .body(futures_chunks(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    problem(response, 413).await;
+    let small = client
+        .post(format!("{base}/echo"))
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.text().await.unwrap(), "hello");
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_in_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let base = serve(options()).await;
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nhost: test\r\ncontent-length: 100\r\n\r\nonly part")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "the connection was held: {answer}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+}
+
+#[tokio::test]
+async fn declared_headers_that_are_not_ascii_are_a_400_not_absent() {
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    let value = reqwest::header::HeaderValue::from_bytes("\"3\"é".as_bytes()).unwrap();
+    let response = client
+        .post(format!("{base}/echo"))
+        .header("if-match", value)
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, 400).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("if-match"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn only_short_safe_request_ids_are_reused_and_responses_are_not_cached() {
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    let reused = client
+        .post(format!("{base}/echo"))
+        .header("x-request-id", "req-0042")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reused.headers()["x-request-id"], "req-0042");
+    assert_eq!(reused.headers()["cache-control"], "no-store");
+
+    let forged = "x".repeat(300);
+    for unsafe_id in [forged.as_str(), "a b", "id\" level=\"ERROR"] {
+        let response = client
+            .get(format!("{base}/panic"))
+            .header("x-request-id", unsafe_id)
+            .send()
+            .await
+            .unwrap();
+        let echoed = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_ne!(echoed, unsafe_id);
+        assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
+        let body = problem(response, 500).await;
+        assert_eq!(body["request_id"], echoed.as_str());
+    }
+}
