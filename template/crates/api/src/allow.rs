@@ -18,12 +18,13 @@ impl AllowedMethods {
         let mut routes = Vec::new();
         let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
         for (path, operations) in spec["paths"].as_object().into_iter().flatten() {
-            let methods: Vec<String> = operations
+            let mut methods: Vec<String> = operations
                 .as_object()
                 .into_iter()
                 .flat_map(|operations| operations.keys())
                 .map(|method| method.to_uppercase())
                 .collect();
+            methods.sort();
             routes.push((segments(path), methods.join(", ")));
         }
         for (path, methods) in extra {

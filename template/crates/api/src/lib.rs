@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod allow;
+mod contract;
 {%- if auth %}
 pub mod auth;
 {%- endif %}
@@ -19,6 +20,7 @@ mod middleware;
 mod orders;
 {%- endif %}
 mod problem;
+mod rate_limit;
 mod request_body;
 mod request_id;
 mod request_span;
@@ -28,5 +30,7 @@ pub use health::ReadinessProbe;
 pub use middleware::HttpOptions;
 pub use lenient::Lenient;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};
+pub use rate_limit::{IdentifyCaller, RATE_LIMIT, RATE_LIMIT_POLICY, RateLimits};
 pub use request_id::{MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId};
-pub use routes::{ApiState, ServiceInfo, app, openapi_service};
+pub use contract::to_yaml as openapi_yaml;
+pub use routes::{ApiState, ServiceInfo, app, openapi_document, openapi_service};

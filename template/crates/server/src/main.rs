@@ -111,10 +111,10 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi { format } => {
-            let api = api::openapi_service(SERVICE_INFO);
+            let document = api::openapi_document(SERVICE_INFO);
             match format {
-                SpecFormat::Yaml => print!("{}", api.spec_yaml()),
-                SpecFormat::Json => println!("{}", api.spec()),
+                SpecFormat::Yaml => print!("{}", api::openapi_yaml(&document)),
+                SpecFormat::Json => println!("{document:#}"),
             }
             Ok(())
         }

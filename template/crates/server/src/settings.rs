@@ -13,6 +13,7 @@
 //! telemetry libraries read themselves.
 
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -76,6 +77,7 @@ impl Profile {
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub http: HttpSettings,
+    pub rate_limit: RateLimitSettings,
     pub database: DatabaseSettings,
     pub telemetry: TelemetrySettings,
 {%- if auth %}
@@ -118,6 +120,26 @@ impl Default for HttpSettings {
             body_limit_bytes: 64 * 1024,
             cors_allowed_origins: Vec::new(),
             hsts: false,
+        }
+    }
+}
+
+/// Requests per minute per caller (the token's subject, else the client address), in this
+/// replica; over it, 429 with `Retry-After`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// `GET`, `HEAD` and `OPTIONS` requests (at least 1).
+    pub reads_per_minute: NonZeroU32,
+    /// Every other method (at least 1).
+    pub writes_per_minute: NonZeroU32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            reads_per_minute: NonZeroU32::new(1200).unwrap_or(NonZeroU32::MIN),
+            writes_per_minute: NonZeroU32::new(300).unwrap_or(NonZeroU32::MIN),
         }
     }
 }

@@ -9,11 +9,12 @@
 //! answer 401 with a `WWW-Authenticate` challenge (RFC 6750) that says whether the token was
 //! missing, expired or invalid; a valid token without the operation's scope answers 403.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use poem::Request;
-use poem::http::StatusCode;
+use poem::http::{StatusCode, header};
 use poem_openapi::auth::Bearer;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, SecurityScheme};
@@ -76,6 +77,20 @@ impl TokenRefusal {
             Self::Invalid => "the bearer token is invalid",
         }
     }
+}
+
+/// The longest `sub` accepted (the schema of `Identity.subject` says the same).
+pub const MAX_SUBJECT_CHARS: usize = 255;
+/// The most scopes a token may carry, and the longest one (the schema of `Identity.scopes`).
+pub const MAX_SCOPES: usize = 32;
+pub const MAX_SCOPE_CHARS: usize = 64;
+
+/// An RFC 6749 scope token: 1 to [`MAX_SCOPE_CHARS`] printable ASCII characters but `"` and `\`.
+fn is_scope_token(scope: &str) -> bool {
+    (1..=MAX_SCOPE_CHARS).contains(&scope.len())
+        && scope
+            .bytes()
+            .all(|byte| matches!(byte, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 /// The longest a token may be valid by default (`auth.max_token_lifetime`).
@@ -146,7 +161,11 @@ impl JwtVerifier {
             return Err(TokenRefusal::Invalid);
         }
         let claims = data.claims;
-        if claims.sub.trim().is_empty() {
+        if claims.sub.trim().is_empty() || claims.sub.chars().count() > MAX_SUBJECT_CHARS {
+            return Err(TokenRefusal::Invalid);
+        }
+        let scopes: Vec<&str> = claims.scope.split_whitespace().collect();
+        if scopes.len() > MAX_SCOPES || scopes.iter().any(|scope| !is_scope_token(scope)) {
             return Err(TokenRefusal::Invalid);
         }
         // Still valid for longer than the maximum from now, or issued for longer than it.
@@ -181,19 +200,65 @@ impl JwtVerifier {
     }
 }
 
-/// A caller authenticated with a bearer JWT.
+/// A caller authenticated with a bearer JWT, conforming to RFC8725.
+///
+/// An HS256-signed JWT following RFC8725 (JSON Web Token Best Current Practices): the
+/// algorithm is pinned to HS256 (`none` and every other algorithm are refused); the
+/// signature, `exp`, `nbf`, `iss` and `aud` are checked; `sub` is required, non-empty and at
+/// most 255 characters; a token valid for longer than the service's maximum lifetime
+/// (`auth.max_token_lifetime`, 24 h by default) is refused, and so is any `crit` header.
+/// Scopes come space-separated in `scope` (at most 32, each at most 64 characters).
 #[derive(Debug, SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "verify_bearer")]
 pub struct BearerAuth(pub Claims);
 
+/// The outcome of verifying a request's bearer token, kept in the request's data so that the
+/// token is verified once per request (by the rate limiter, which counts per subject).
+#[derive(Debug, Clone)]
+pub(crate) struct VerifiedBearer {
+    token: String,
+    outcome: Result<Claims, TokenRefusal>,
+}
+
+/// Verifies the request's bearer token, if any, and keeps the outcome for the security
+/// scheme: the caller's subject when the token is valid.
+pub(crate) fn authenticate(request: &mut Request, verifier: &JwtVerifier) -> Option<Arc<str>> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    let outcome = verifier.verify(token);
+    let subject = outcome
+        .as_ref()
+        .ok()
+        .map(|claims| Arc::from(claims.sub.as_str()));
+    request.set_data(VerifiedBearer {
+        token: token.to_owned(),
+        outcome,
+    });
+    subject
+}
+
 async fn verify_bearer(request: &Request, bearer: Bearer) -> poem::Result<Claims> {
-    let verifier = request.data::<JwtVerifier>().ok_or_else(|| {
-        poem::Error::from_string(
-            "authentication is not configured",
-            StatusCode::INTERNAL_SERVER_ERROR,
-        )
-    })?;
-    verifier.verify(&bearer.token).map_err(|refusal| {
+    let outcome = match request.data::<VerifiedBearer>() {
+        Some(verified) if verified.token == bearer.token => verified.outcome.clone(),
+        _ => {
+            let verifier = request.data::<JwtVerifier>().ok_or_else(|| {
+                poem::Error::from_string(
+                    "authentication is not configured",
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                )
+            })?;
+            verifier.verify(&bearer.token)
+        }
+    };
+    outcome.map_err(|refusal| {
         tracing::debug!(?refusal, "bearer token refused");
         ApiError::unauthorized(refusal.detail(), refusal.challenge()).into()
     })
@@ -215,7 +280,11 @@ impl BearerAuth {
 /// The caller as the service sees it.
 #[derive(Debug, Object)]
 pub struct Identity {
+    /// The token's `sub`.
+    #[oai(validator(max_length = 255))]
     pub subject: String,
+    /// The token's scopes.
+    #[oai(validator(max_items = 32, max_length = 64, pattern = "^[!#-\\[\\]-~]+$"))]
     pub scopes: Vec<String>,
 }
 
@@ -313,6 +382,31 @@ mod tests {
                 verifier().verify(&token),
                 Err(TokenRefusal::Invalid),
                 "{subject:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn subjects_and_scopes_beyond_the_documented_bounds_are_refused() {
+        let long_subject = signed(&Header::new(Algorithm::HS256), |claims| {
+            claims.sub = "s".repeat(MAX_SUBJECT_CHARS + 1);
+        });
+        assert_eq!(verifier().verify(&long_subject), Err(TokenRefusal::Invalid));
+        let too_many = signed(&Header::new(Algorithm::HS256), |claims| {
+            claims.scope = (0..=MAX_SCOPES)
+                .map(|n| format!("s{n}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+        });
+        assert_eq!(verifier().verify(&too_many), Err(TokenRefusal::Invalid));
+        for bad_scope in ["x".repeat(MAX_SCOPE_CHARS + 1), "quote\"d".to_owned()] {
+            let token = signed(&Header::new(Algorithm::HS256), |claims| {
+                claims.scope = bad_scope.clone()
+            });
+            assert_eq!(
+                verifier().verify(&token),
+                Err(TokenRefusal::Invalid),
+                "{bad_scope}"
             );
         }
     }

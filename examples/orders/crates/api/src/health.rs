@@ -24,6 +24,7 @@ pub trait ReadinessProbe: Send + Sync {
 #[derive(Debug, Object)]
 pub struct HealthStatus {
     /// `ok` when healthy.
+    #[oai(validator(max_length = 2, pattern = "^ok$"))]
     pub status: String,
 }
 
@@ -32,15 +33,21 @@ pub struct HealthApi;
 
 #[OpenApi(tag = "ApiTags::Health")]
 impl HealthApi {
-    /// Liveness: the process is up and serving HTTP.
+    /// Liveness: the process is up and serving HTTP
+    ///
+    /// For the orchestrator's liveness probe: answers 200 while the process serves HTTP,
+    /// without touching any dependency. Public, like every probe.
     #[oai(path = "/health/live", method = "get", operation_id = "health_live")]
-    async fn live(&self) -> Json<HealthStatus> {
-        Json(HealthStatus {
+    async fn live(&self) -> Result<Json<HealthStatus>, Problems<0>> {
+        Ok(Json(HealthStatus {
             status: "ok".to_owned(),
-        })
+        }))
     }
 
-    /// Readiness: every dependency answers, so traffic may be routed here.
+    /// Readiness: every dependency answers, so traffic may be routed here
+    ///
+    /// For the orchestrator's readiness probe: 200 when the database answers, else 503 so
+    /// that the load balancer routes no traffic here. Public, like every probe.
     #[oai(path = "/health/ready", method = "get", operation_id = "health_ready")]
     async fn ready(
         &self,

@@ -9,20 +9,24 @@
 
 mod allow;
 pub mod auth;
+mod contract;
 mod health;
 mod lenient;
 mod metrics;
 mod middleware;
 mod orders;
 mod problem;
+mod rate_limit;
 mod request_body;
 mod request_id;
 mod request_span;
 mod routes;
 
+pub use contract::to_yaml as openapi_yaml;
 pub use health::ReadinessProbe;
 pub use lenient::Lenient;
 pub use middleware::HttpOptions;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};
+pub use rate_limit::{IdentifyCaller, RATE_LIMIT, RATE_LIMIT_POLICY, RateLimits};
 pub use request_id::{MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId};
-pub use routes::{ApiState, ServiceInfo, app, openapi_service};
+pub use routes::{ApiState, ServiceInfo, app, openapi_document, openapi_service};

@@ -9,16 +9,18 @@
 //! 3. security headers (and HSTS when configured), and `Cache-Control: no-store` on every
 //!    response that does not set its own caching: API responses carry personal data;
 //! 4. CORS, only for the configured origins (none by default);
-//! 5. the request body: read, decoded and bounded here, whatever way it arrives (see
+//! 5. rate limiting per caller, with the `RateLimit` fields on every response and 429 over the
+//!    quota (see `rate_limit`);
+//! 6. the request body: read, decoded and bounded here, whatever way it arrives (see
 //!    `request_body`); its refusals (408, 413, 415, 400) are problems too;
-//! 6. response compression;
-//! 7. problem details: any error response not already `application/problem+json` (unknown
+//! 7. response compression;
+//! 8. problem details: any error response not already `application/problem+json` (unknown
 //!    route, wrong method, unparsable body, timeout, panic) is rewritten into one, and every
 //!    problem gets the request id; a 405 gets its `Allow` header, a 401 its
 //!    `WWW-Authenticate` challenge;
-//! 8. declared header parameters that are not visible ASCII (and so could not be read) are a
+//! 9. declared header parameters that are not visible ASCII (and so could not be read) are a
 //!    400, never silently absent;
-//! 9. panic capture (500) and 10. request timeout (504), closest to the handlers.
+//! 10. panic capture (500) and 11. request timeout (504), closest to the handlers.
 
 use std::time::Duration;
 
@@ -29,6 +31,7 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response};
 use crate::Problem;
 use crate::allow::{AllowedMethods, DeclaredHeaders};
 use crate::metrics::HttpMetrics;
+use crate::rate_limit::{CallerRateLimiter, IdentifyCaller, RateLimits, limit_rate};
 use crate::request_body::{BodyLimits, read_bounded};
 use crate::request_id::{RequestId, with_request_id};
 use crate::request_span::traced;
@@ -45,6 +48,8 @@ pub struct HttpOptions {
     pub cors_allowed_origins: Vec<String>,
     /// Send `Strict-Transport-Security` (only behind TLS).
     pub hsts: bool,
+    /// Requests per minute per caller.
+    pub rate_limits: RateLimits,
 }
 
 /// Longest error body kept as a problem's `detail` (framework messages are short).
@@ -56,8 +61,10 @@ pub fn stack(
     options: HttpOptions,
     allowed_methods: AllowedMethods,
     declared_headers: DeclaredHeaders,
+    identify: IdentifyCaller,
 ) -> impl Endpoint<Output = Response> + 'static {
     let metrics = HttpMetrics::new();
+    let rate_limiter = std::sync::Arc::new(CallerRateLimiter::new(options.rate_limits, identify));
     let timeout = options.request_timeout;
     let body_limits = BodyLimits {
         max_bytes: options.body_limit_bytes,
@@ -128,6 +135,16 @@ pub fn stack(
         })
         // One boxed layer keeps the type of the whole stack within the compiler's limits.
         .boxed()
+        .around(move |endpoint, request| {
+            let rate_limiter = rate_limiter.clone();
+            async move {
+                let request_id = request.data::<RequestId>().cloned();
+                match limit_rate(endpoint, request, &rate_limiter).await {
+                    Ok(response) => Ok(response),
+                    Err(refusal) => Ok(into_problem(refusal.into_response(), request_id).await),
+                }
+            }
+        })
         .with_if(allow_cors, cors)
         .with_if(options.hsts, hsts)
         .with(
@@ -220,5 +237,7 @@ fn problem_response(mut parts: poem::ResponseParts, body: String) -> Response {
     Response::from_parts(parts, Body::from_string(body))
 }
 
+#[cfg(test)]
+mod rate_limit_tests;
 #[cfg(test)]
 mod tests;

@@ -14,23 +14,37 @@ use validator::{ValidationErrors, ValidationErrorsKind};
 /// Base of the `type` URIs: each kind of problem has a stable URI under it.
 pub const PROBLEM_TYPE_BASE: &str = "https://problems.example.com/";
 
+/// The longest `detail` a problem carries; longer texts are cut (the schema says so too).
+pub const MAX_DETAIL_CHARS: usize = 1024;
+/// The most field errors one 422 lists.
+pub const MAX_FIELD_ERRORS: usize = 100;
+
 /// An RFC 9457 problem details object, served as `application/problem+json`.
 #[derive(Debug, Clone, PartialEq, Object)]
 pub struct Problem {
     /// A URI identifying the kind of problem; stable, safe to match on.
-    #[oai(rename = "type")]
+    #[oai(
+        rename = "type",
+        validator(max_length = 200, pattern = "^https://[!-~]+$")
+    )]
     pub problem_type: String,
-    /// A short summary of the kind of problem.
+    /// A short summary of the kind of problem (the status's reason phrase).
+    #[oai(validator(max_length = 100, pattern = "^[A-Za-z0-9 '-]+$"))]
     pub title: String,
     /// The HTTP status code.
+    #[oai(validator(minimum(value = "400"), maximum(value = "599")))]
     pub status: u16,
     /// What went wrong in this occurrence, for a human.
+    #[oai(validator(max_length = 1024))]
     pub detail: String,
     /// The request id (also in the `x-request-id` header): quote it when reporting a problem.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(
+        skip_serializing_if_is_none,
+        validator(max_length = 64, pattern = "^[A-Za-z0-9._:-]+$")
+    )]
     pub request_id: Option<String>,
     /// Every invalid field, for validation problems (422).
-    #[oai(skip_serializing_if_is_empty, default)]
+    #[oai(skip_serializing_if_is_empty, default, validator(max_items = 100))]
     pub errors: Vec<FieldError>,
 }
 
@@ -38,11 +52,23 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
 pub struct FieldError {
     /// The field's path in the request body, dotted for nested fields (`address.city`).
+    #[oai(validator(max_length = 128, pattern = "^[A-Za-z0-9_.\\[\\]-]*$"))]
     pub field: String,
     /// A stable machine-readable code (`length`, `range`, `email`, ...).
+    #[oai(validator(max_length = 64, pattern = "^[a-z0-9_]+$"))]
     pub code: String,
     /// What is expected, for a human.
+    #[oai(validator(max_length = 1024))]
     pub message: String,
+}
+
+/// `text` cut to at most `max` characters.
+fn bounded(text: String, max: usize) -> String {
+    if text.chars().count() <= max {
+        text
+    } else {
+        text.chars().take(max).collect()
+    }
 }
 
 impl Problem {
@@ -52,7 +78,7 @@ impl Problem {
             problem_type: format!("{PROBLEM_TYPE_BASE}{kind}"),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
-            detail: detail.into(),
+            detail: bounded(detail.into(), MAX_DETAIL_CHARS),
             request_id: None,
             errors: Vec::new(),
         }
@@ -246,7 +272,10 @@ impl ApiError {
         detail: impl Into<String>,
         retry_after: Option<Duration>,
     ) -> Self {
-        let seconds = retry_after.map(|wait| wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        let seconds = retry_after.map(|wait| {
+            (wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+                .clamp(1, crate::contract::MAX_RETRY_AFTER_SECONDS)
+        });
         Self::Unavailable(
             body(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -264,7 +293,14 @@ impl ApiError {
             "validation-failed",
             "the request body has invalid fields",
         );
-        problem.errors = errors;
+        problem.errors = errors
+            .into_iter()
+            .take(MAX_FIELD_ERRORS)
+            .map(|error| FieldError {
+                message: bounded(error.message, MAX_DETAIL_CHARS),
+                ..error
+            })
+            .collect();
         Self::ValidationFailed(problem)
     }
 

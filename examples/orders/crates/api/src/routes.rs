@@ -6,10 +6,13 @@ use crate::auth::{JwtVerifier, WhoAmIApi};
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
 use crate::orders::OrdersApi;
+use crate::rate_limit::IdentifyCaller;
 use domain::order_service::OrderService;
+use poem::endpoint::make_sync;
 use poem::http::Method;
+use poem::web::{Html, WithContentType};
 use poem::{Endpoint, EndpointExt, Response, Route};
-use poem_openapi::{OpenApi, OpenApiService, Tags};
+use poem_openapi::{ContactObject, OpenApi, OpenApiService, ServerObject, Tags};
 use std::sync::Arc;
 
 /// Tags group operations in the OpenAPI document and its UI.
@@ -42,6 +45,17 @@ impl std::fmt::Debug for ApiState {
 pub fn openapi_service(info: ServiceInfo) -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new((HealthApi, OrdersApi, WhoAmIApi), info.name, info.version)
         .description(info.description)
+        // Relative: the document is served by the service itself, wherever it is deployed.
+        .server(ServerObject::new("/").description(
+            "this service, in whichever environment it runs: local, staging or production",
+        ))
+        .contact(ContactObject::new().name(format!("The {} team", info.name)))
+}
+
+/// The service's OpenAPI document as served and exported: the generated document completed
+/// with what the middleware does to every operation (see `contract`).
+pub fn openapi_document(info: ServiceInfo) -> serde_json::Value {
+    crate::contract::complete(&openapi_service(info).spec())
 }
 
 /// How the service names itself in its OpenAPI document.
@@ -60,6 +74,11 @@ pub fn app(
 ) -> impl Endpoint<Output = Response> + 'static {
     let api = openapi_service(info);
     let spec = api.spec();
+    let document = crate::contract::complete(&spec);
+    let json = document.to_string();
+    let yaml = crate::contract::to_yaml(&document);
+    // Swagger UI embeds the document it shows: give it the completed one.
+    let ui = api.swagger_ui_html().replacen(&spec, &json, 1);
     let allowed_methods = AllowedMethods::from_spec(
         &spec,
         &[
@@ -68,13 +87,26 @@ pub fn app(
         ],
     );
     let declared_headers = DeclaredHeaders::from_spec(&spec);
+    // The bearer token is verified once, by the rate limiter, to count the caller's requests;
+    // the security scheme then reuses that outcome.
+    let jwt = state.jwt.clone();
+    let identify: IdentifyCaller =
+        Arc::new(move |request| crate::auth::authenticate(request, &jwt));
     let routes = Route::new()
-        .at("/openapi.json", api.spec_endpoint())
-        .at("/openapi.yaml", api.spec_endpoint_yaml())
-        .nest("/docs", api.swagger_ui())
+        .at("/openapi.json", make_sync(move |_| json_document(&json)))
+        .at("/openapi.yaml", make_sync(move |_| yaml_document(&yaml)))
+        .at("/docs", make_sync(move |_| Html(ui.clone())))
         .nest("/", api)
         .data(state.readiness)
         .data(state.orders)
         .data(state.jwt);
-    stack(routes, options, allowed_methods, declared_headers)
+    stack(routes, options, allowed_methods, declared_headers, identify)
+}
+
+fn json_document(json: &str) -> WithContentType<String> {
+    poem::IntoResponse::with_content_type(json.to_owned(), "application/json; charset=utf-8")
+}
+
+fn yaml_document(yaml: &str) -> WithContentType<String> {
+    poem::IntoResponse::with_content_type(yaml.to_owned(), "application/yaml; charset=utf-8")
 }

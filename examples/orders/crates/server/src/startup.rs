@@ -137,6 +137,10 @@ impl App {
             body_limit_bytes: http.body_limit_bytes,
             cors_allowed_origins: http.cors_allowed_origins.clone(),
             hsts: http.hsts,
+            rate_limits: api::RateLimits {
+                reads_per_minute: settings.rate_limit.reads_per_minute,
+                writes_per_minute: settings.rate_limit.writes_per_minute,
+            },
         };
         Ok(Self {
             endpoint: api::app(info, state, options).boxed(),

@@ -3,6 +3,8 @@
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{Route, Server, get, handler};
 
+use std::sync::Arc;
+
 use super::*;
 
 #[handler]
@@ -22,7 +24,12 @@ fn echo(body: String) -> String {
 }
 
 /// The stack around three test routes, served on 127.0.0.1 port 0.
-async fn serve(options: HttpOptions) -> String {
+pub(super) async fn serve(options: HttpOptions) -> String {
+    serve_identifying(options, Arc::new(|_| None)).await
+}
+
+/// As [`serve`], telling callers apart with `identify`.
+pub(super) async fn serve_identifying(options: HttpOptions, identify: IdentifyCaller) -> String {
     let routes = Route::new()
         .at("/panic", get(panics))
         .at("/slow", get(slow))
@@ -37,6 +44,7 @@ async fn serve(options: HttpOptions) -> String {
         options,
         AllowedMethods::default(),
         declared_headers(),
+        identify,
     )));
     format!("http://{address}")
 }
@@ -48,16 +56,20 @@ fn declared_headers() -> DeclaredHeaders {
     )
 }
 
-fn options() -> HttpOptions {
+pub(super) fn options() -> HttpOptions {
     HttpOptions {
         request_timeout: Duration::from_millis(200),
         body_limit_bytes: 1024,
         cors_allowed_origins: vec!["https://app.example.com".to_owned()],
         hsts: true,
+        rate_limits: RateLimits {
+            reads_per_minute: std::num::NonZeroU32::MAX,
+            writes_per_minute: std::num::NonZeroU32::MAX,
+        },
     }
 }
 
-async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+pub(super) async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status);
     assert_eq!(
         response.headers()["content-type"],

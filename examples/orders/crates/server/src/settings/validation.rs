@@ -46,6 +46,9 @@ impl Settings {
         if self.http.request_timeout.is_zero() {
             problems.push("http.request_timeout must be greater than zero".to_owned());
         }
+        if self.auth.max_token_lifetime.is_zero() {
+            problems.push("auth.max_token_lifetime must be greater than zero".to_owned());
+        }
         let telemetry = &self.telemetry;
         if !(0.0..=1.0).contains(&telemetry.trace_sample_ratio) {
             problems.push(format!(

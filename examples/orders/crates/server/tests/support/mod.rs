@@ -25,6 +25,9 @@ pub fn settings(db: &TestDatabase) -> Settings {
     settings.http.shutdown_grace = Duration::from_secs(5);
     settings.database.url = DatabaseUrl::new(db.url.clone());
     settings.database.migrate_on_start = true;
+    // Suites send many requests as one caller; the rate-limit test sets its own quotas.
+    settings.rate_limit.reads_per_minute = std::num::NonZeroU32::MAX;
+    settings.rate_limit.writes_per_minute = std::num::NonZeroU32::MAX;
     settings.auth.jwt_secret = TEST_JWT_SECRET.into();
     settings
 }
