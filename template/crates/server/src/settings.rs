@@ -12,7 +12,6 @@
 //! environment, except for the standard `OTEL_*` and `RUST_LOG` variables that the
 //! telemetry libraries read themselves.
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -28,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 mod payments;
 {%- endif %}
+mod http;
 mod report;
 mod secret;
 mod validation;
@@ -36,6 +36,7 @@ mod validation;
 
 pub use payments::{PaymentsMode, PaymentsSettings};
 {%- endif %}
+pub use http::HttpSettings;
 pub use report::ConfigReport;
 pub use secret::DatabaseUrl;
 {%- if auth %}
@@ -84,42 +85,6 @@ pub struct Settings {
 {%- if example %}
     pub payments: PaymentsSettings,
 {%- endif %}
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpSettings {
-    /// The address to listen on (`0.0.0.0` in containers).
-    pub host: IpAddr,
-    /// The port to listen on; 0 picks a free one.
-    pub port: u16,
-    /// Longer requests are answered with 504.
-    #[serde(with = "humantime_serde")]
-    pub request_timeout: Duration,
-    /// How long in-flight requests may take to finish after a shutdown signal.
-    #[serde(with = "humantime_serde")]
-    pub shutdown_grace: Duration,
-    /// Larger request bodies are answered with 413.
-    pub body_limit_bytes: usize,
-    /// Origins (`https://app.example.com`) allowed to call the API from a browser; empty
-    /// allows none.
-    pub cors_allowed_origins: Vec<String>,
-    /// Send `Strict-Transport-Security`; turn on when clients reach the service over TLS.
-    pub hsts: bool,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 8080,
-            request_timeout: Duration::from_secs(30),
-            shutdown_grace: Duration::from_secs(20),
-            body_limit_bytes: 64 * 1024,
-            cors_allowed_origins: Vec::new(),
-            hsts: false,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,7 +12,6 @@
 //! environment, except for the standard `OTEL_*` and `RUST_LOG` variables that the
 //! telemetry libraries read themselves.
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,11 +21,13 @@ use figment::{Figment, Metadata, Profile as FigmentProfile, Provider};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+mod http;
 mod payments;
 mod report;
 mod secret;
 mod validation;
 
+pub use http::HttpSettings;
 pub use payments::{PaymentsMode, PaymentsSettings};
 pub use report::ConfigReport;
 pub use secret::DatabaseUrl;
@@ -70,42 +71,6 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub auth: AuthSettings,
     pub payments: PaymentsSettings,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpSettings {
-    /// The address to listen on (`0.0.0.0` in containers).
-    pub host: IpAddr,
-    /// The port to listen on; 0 picks a free one.
-    pub port: u16,
-    /// Longer requests are answered with 504.
-    #[serde(with = "humantime_serde")]
-    pub request_timeout: Duration,
-    /// How long in-flight requests may take to finish after a shutdown signal.
-    #[serde(with = "humantime_serde")]
-    pub shutdown_grace: Duration,
-    /// Larger request bodies are answered with 413.
-    pub body_limit_bytes: usize,
-    /// Origins (`https://app.example.com`) allowed to call the API from a browser; empty
-    /// allows none.
-    pub cors_allowed_origins: Vec<String>,
-    /// Send `Strict-Transport-Security`; turn on when clients reach the service over TLS.
-    pub hsts: bool,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 8080,
-            request_timeout: Duration::from_secs(30),
-            shutdown_grace: Duration::from_secs(20),
-            body_limit_bytes: 64 * 1024,
-            cors_allowed_origins: Vec::new(),
-            hsts: false,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -46,6 +46,7 @@ impl Settings {
         if self.http.request_timeout.is_zero() {
             problems.push("http.request_timeout must be greater than zero".to_owned());
         }
+        self.http.check_connection_limits(&mut problems);
         let telemetry = &self.telemetry;
         if !(0.0..=1.0).contains(&telemetry.trace_sample_ratio) {
             problems.push(format!(
