@@ -28,6 +28,9 @@ use serde::{Deserialize, Serialize};
 mod payments;
 {%- endif %}
 mod http;
+{%- if auth %}
+mod jwt_secret;
+{%- endif %}
 mod report;
 mod secret;
 mod validation;
@@ -40,7 +43,7 @@ pub use http::HttpSettings;
 pub use report::ConfigReport;
 pub use secret::DatabaseUrl;
 {%- if auth %}
-pub use validation::DEVELOPMENT_JWT_SECRET;
+pub use jwt_secret::{DEVELOPMENT_JWT_SECRET, TEST_PROFILE_JWT_SECRET};
 {%- endif %}
 
 /// The profiles the service knows.
@@ -207,10 +210,21 @@ impl Default for AuthSettings {
 pub struct LoadedSettings {
     pub profile: Profile,
     pub settings: Settings,
+    /// Allowed but doubtful values, found before logging is up: see
+    /// [`LoadedSettings::log_warnings`].
+    pub warnings: Vec<String>,
     figment: Figment,
 }
 
 impl LoadedSettings {
+    /// Logs the validation warnings; call it once telemetry is initialised, so that they
+    /// reach the log instead of vanishing before it exists.
+    pub fn log_warnings(&self) {
+        for warning in &self.warnings {
+            tracing::warn!(profile = self.profile.as_str(), "configuration: {warning}");
+        }
+    }
+
     /// Every effective value with its source, secrets redacted (the `config` command).
     pub fn report(&self) -> anyhow::Result<ConfigReport> {
         ConfigReport::new(&self.settings, &self.figment)
@@ -231,10 +245,13 @@ impl Settings {
                 config_dir.display()
             )
         })?;
-        settings.validate(profile)?;
+        let warnings = settings.validate_with_sources(profile, &|key| {
+            figment.find_metadata(key).map(|_| report::source_of(&figment, key))
+        })?;
         Ok(LoadedSettings {
             profile,
             settings,
+            warnings,
             figment,
         })
     }

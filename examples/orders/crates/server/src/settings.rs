@@ -22,16 +22,17 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 mod http;
+mod jwt_secret;
 mod payments;
 mod report;
 mod secret;
 mod validation;
 
 pub use http::HttpSettings;
+pub use jwt_secret::{DEVELOPMENT_JWT_SECRET, TEST_PROFILE_JWT_SECRET};
 pub use payments::{PaymentsMode, PaymentsSettings};
 pub use report::ConfigReport;
 pub use secret::DatabaseUrl;
-pub use validation::DEVELOPMENT_JWT_SECRET;
 
 /// The profiles the service knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,10 +192,21 @@ impl Default for AuthSettings {
 pub struct LoadedSettings {
     pub profile: Profile,
     pub settings: Settings,
+    /// Allowed but doubtful values, found before logging is up: see
+    /// [`LoadedSettings::log_warnings`].
+    pub warnings: Vec<String>,
     figment: Figment,
 }
 
 impl LoadedSettings {
+    /// Logs the validation warnings; call it once telemetry is initialised, so that they
+    /// reach the log instead of vanishing before it exists.
+    pub fn log_warnings(&self) {
+        for warning in &self.warnings {
+            tracing::warn!(profile = self.profile.as_str(), "configuration: {warning}");
+        }
+    }
+
     /// Every effective value with its source, secrets redacted (the `config` command).
     pub fn report(&self) -> anyhow::Result<ConfigReport> {
         ConfigReport::new(&self.settings, &self.figment)
@@ -215,10 +227,15 @@ impl Settings {
                 config_dir.display()
             )
         })?;
-        settings.validate(profile)?;
+        let warnings = settings.validate_with_sources(profile, &|key| {
+            figment
+                .find_metadata(key)
+                .map(|_| report::source_of(&figment, key))
+        })?;
         Ok(LoadedSettings {
             profile,
             settings,
+            warnings,
             figment,
         })
     }

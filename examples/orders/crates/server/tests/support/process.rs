@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use super::TestDatabase;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_orders");
-const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
+pub const BINARY: &str = env!("CARGO_BIN_EXE_orders");
+pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
 
 pub struct ServiceProcess {
     child: Child,
