@@ -158,9 +158,13 @@ pub struct TelemetrySettings {
     pub otlp_endpoint: Option<String>,
     /// `grpc` or `http/protobuf`; unset, `OTEL_EXPORTER_OTLP_PROTOCOL` decides, else gRPC.
     pub otlp_protocol: Option<OtlpProtocol>,
-    /// Share of new traces recorded, 0.0 to 1.0; a caller's sampling decision is followed.
-    /// `OTEL_TRACES_SAMPLER`, when set, wins.
+    /// Share of traces recorded, 0.0 to 1.0, decided from the trace id. `OTEL_TRACES_SAMPLER`,
+    /// when set, wins.
     pub trace_sample_ratio: f64,
+    /// Follow the caller's sampling decision (the sampled flag of its `traceparent`) instead
+    /// of `trace_sample_ratio`. Off, a caller cannot force (or prevent) export; its trace id
+    /// is continued either way. Turn on only behind a gateway that sets `traceparent` itself.
+    pub trust_inbound_sampling: bool,
     /// At exit, how long to wait for the last traces and metrics to reach the collector.
     #[serde(with = "humantime_serde")]
     pub flush_timeout: Duration,
@@ -175,6 +179,7 @@ impl Default for TelemetrySettings {
             otlp_endpoint: None,
             otlp_protocol: None,
             trace_sample_ratio: 1.0,
+            trust_inbound_sampling: false,
             flush_timeout: Duration::from_secs(5),
         }
     }
