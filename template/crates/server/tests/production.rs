@@ -7,17 +7,26 @@
 
 mod support;
 
+{%- if example or auth %}
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+{%- else %}
+use std::time::Duration;
+{%- endif %}
 
 use support::TestDatabase;
+{%- if example or auth %}
 use support::process::{BINARY, CONFIG_DIR, ServiceProcess};
+{%- else %}
+use support::process::ServiceProcess;
+{%- endif %}
 
 {%- if auth %}
 
 /// Strong enough for production, and not one of the committed secrets.
 const STRONG_SECRET: &str = "q2V8mJx0Lr5t+Zb1Wn9Kc4Hy7Pd3Gs6Fe0Ua2Oi8Tk5Rv1Xw=";
 {%- endif %}
+{%- if example or auth %}
 
 /// Runs `serve` in the production profile over `db` with `envs`, expecting it to refuse to
 /// start within 30 s; returns what it wrote to stderr.
@@ -50,6 +59,7 @@ fn refusal(db: &TestDatabase, envs: &[(&str, &str)]) -> String {
     assert!(!output.status.success(), "{:?}", output.status);
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+{%- endif %}
 {%- if example %}
 
 #[test]

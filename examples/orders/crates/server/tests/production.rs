@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -86,6 +86,9 @@ impl Settings {
                 "auth.jwt_secret{from} {weakness} (set APP_AUTH__JWT_SECRET)"
             ));
         }
+{%- else %}
+        // Only secrets name their source, and this service has none to check.
+        let _ = source;
 {%- endif %}
 {%- if example %}
         self.payments.check(self.http.request_timeout, &mut problems);
