@@ -24,7 +24,9 @@ use support::process::ServiceProcess;
 {%- if auth %}
 
 /// Strong enough for production, and not one of the committed secrets.
-const STRONG_SECRET: &str = "q2V8mJx0Lr5t+Zb1Wn9Kc4Hy7Pd3Gs6Fe0Ua2Oi8Tk5Rv1Xw=";
+fn strong_secret() -> String {
+    test_support::random_looking_secret(48, test_support::BASE64_ALPHABET)
+}
 {%- endif %}
 {%- if example or auth %}
 
@@ -65,11 +67,14 @@ fn refusal(db: &TestDatabase, envs: &[(&str, &str)]) -> String {
 #[test]
 fn production_refuses_the_in_process_payment_gateway() {
     let db = TestDatabase::sqlite();
+{%- if auth %}
+    let secret = strong_secret();
+{%- endif %}
     let stderr = refusal(
         &db,
         &[
 {%- if auth %}
-            ("APP_AUTH__JWT_SECRET", STRONG_SECRET),
+            ("APP_AUTH__JWT_SECRET", secret.as_str()),
 {%- endif %}
             ("APP_PAYMENTS__MODE", "in-process"),
         ],
@@ -103,13 +108,16 @@ fn production_refuses_a_guessable_jwt_secret() {
 #[tokio::test]
 async fn the_warnings_of_settings_validation_reach_the_log() {
     let db = TestDatabase::sqlite();
+{%- if auth %}
+    let secret = strong_secret();
+{%- endif %}
     let service = ServiceProcess::start(
         &db,
         &[
             ("APP_PROFILE", "production"),
             ("APP_DATABASE__MIGRATE_ON_START", "true"),
 {%- if auth %}
-            ("APP_AUTH__JWT_SECRET", STRONG_SECRET),
+            ("APP_AUTH__JWT_SECRET", secret.as_str()),
 {%- endif %}
 {%- if example %}
             ("APP_PAYMENTS__ALLOW_IN_PROCESS", "true"),

@@ -13,7 +13,9 @@ use support::TestDatabase;
 use support::process::{BINARY, CONFIG_DIR, ServiceProcess};
 
 /// Strong enough for production, and not one of the committed secrets.
-const STRONG_SECRET: &str = "q2V8mJx0Lr5t+Zb1Wn9Kc4Hy7Pd3Gs6Fe0Ua2Oi8Tk5Rv1Xw=";
+fn strong_secret() -> String {
+    test_support::random_looking_secret(48, test_support::BASE64_ALPHABET)
+}
 
 /// Runs `serve` in the production profile over `db` with `envs`, expecting it to refuse to
 /// start within 30 s; returns what it wrote to stderr.
@@ -50,10 +52,11 @@ fn refusal(db: &TestDatabase, envs: &[(&str, &str)]) -> String {
 #[test]
 fn production_refuses_the_in_process_payment_gateway() {
     let db = TestDatabase::sqlite();
+    let secret = strong_secret();
     let stderr = refusal(
         &db,
         &[
-            ("APP_AUTH__JWT_SECRET", STRONG_SECRET),
+            ("APP_AUTH__JWT_SECRET", secret.as_str()),
             ("APP_PAYMENTS__MODE", "in-process"),
         ],
     );
@@ -84,12 +87,13 @@ fn production_refuses_a_guessable_jwt_secret() {
 #[tokio::test]
 async fn the_warnings_of_settings_validation_reach_the_log() {
     let db = TestDatabase::sqlite();
+    let secret = strong_secret();
     let service = ServiceProcess::start(
         &db,
         &[
             ("APP_PROFILE", "production"),
             ("APP_DATABASE__MIGRATE_ON_START", "true"),
-            ("APP_AUTH__JWT_SECRET", STRONG_SECRET),
+            ("APP_AUTH__JWT_SECRET", secret.as_str()),
             ("APP_PAYMENTS__ALLOW_IN_PROCESS", "true"),
         ],
     )

@@ -193,7 +193,8 @@ fn valid() -> Settings {
 fn production_ready() -> Settings {
     let mut settings = valid();
 {%- if auth %}
-    settings.auth.jwt_secret = SecretString::from("q2V8mJx0Lr5t+Zb1Wn9Kc4Hy7Pd3Gs6Fe0Ua2Oi8Tk5Rv1Xw=");
+    settings.auth.jwt_secret =
+        SecretString::from(test_support::random_looking_secret(48, test_support::BASE64_ALPHABET));
 {%- endif %}
 {%- if example %}
     settings.payments.mode = PaymentsMode::Http;

@@ -226,8 +226,10 @@ fn valid() -> Settings {
 /// Valid in production: a strong secret, and a payment gateway that charges.
 fn production_ready() -> Settings {
     let mut settings = valid();
-    settings.auth.jwt_secret =
-        SecretString::from("q2V8mJx0Lr5t+Zb1Wn9Kc4Hy7Pd3Gs6Fe0Ua2Oi8Tk5Rv1Xw=");
+    settings.auth.jwt_secret = SecretString::from(test_support::random_looking_secret(
+        48,
+        test_support::BASE64_ALPHABET,
+    ));
     settings.payments.mode = PaymentsMode::Http;
     settings.payments.url = Some("https://payments.example.com/v1/charges".to_owned());
     settings.database.migrate_on_start = false;
