@@ -87,6 +87,7 @@ pub async fn serve(
         if permits.available_permits() == 0 && at_cap.ready() {
             tracing::warn!(
                 max_connections = limits.max_connections,
+                not_logged_since_last = at_cap.take_held_back(),
                 "http.max_connections reached: new connections wait until one closes"
             );
         }
