@@ -1,6 +1,8 @@
 //! `cargo xtask ci` step `deploy`: the `Dockerfile` and the Kubernetes manifests under
 //! `deploy/k8s/`, checked without a container engine or a cluster.
 //!
+//! 0. The image carries only what production needs (`image_contents`): no development or
+//!    test configuration, with its well-known secrets; `.env` is git-ignored.
 //! 1. hadolint lints the `Dockerfile` (every rule, down to style).
 //! 2. `kubectl kustomize` builds `deploy/k8s/base` and every `deploy/k8s/overlays/*` into
 //!    `target/deploy/`; the output must not contain a `Secret` (secret values never live in
@@ -20,6 +22,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::image_contents;
+
 /// The oldest Kubernetes the manifests must work on (`lifecycle.preStop.sleep` needs 1.30).
 const KUBERNETES_VERSION: &str = "1.30.0";
 
@@ -31,6 +35,7 @@ enum Ran {
 }
 
 pub fn check(root: &Path) -> anyhow::Result<()> {
+    image_contents::check(root)?;
     let dockerfile = root.join("Dockerfile");
     let mut missing = Vec::new();
     let mut note_missing = |tool: &str, install: &str, what: &str| {

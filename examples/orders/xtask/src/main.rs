@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 mod api_fuzz;
 mod ci;
 mod deploy;
+mod image_contents;
 mod lint;
 mod load_test;
 mod migrations;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod healthcheck;
+pub mod http_server;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

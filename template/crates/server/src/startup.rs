@@ -19,12 +19,13 @@ use payments::{BreakerOptions, HttpGateway, HttpGatewayOptions, InProcessGateway
 use persistence::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 {%- endif %}
 use persistence::{DatabaseConnection, DatabaseOptions};
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{EndpointExt, Server};
+use poem::EndpointExt;
+use tokio::net::TcpListener;
 {%- if auth %}
 use secrecy::ExposeSecret;
 {%- endif %}
 
+use crate::http_server::{self, ConnectionLimits};
 use crate::settings::Settings;
 use crate::telemetry::{PoolMetrics, observe_database_pool};
 {%- if example %}
@@ -36,6 +37,7 @@ pub struct App {
     endpoint: poem::endpoint::BoxEndpoint<'static>,
     db: DatabaseConnection,
     shutdown_grace: Duration,
+    limits: ConnectionLimits,
     _pool_metrics: PoolMetrics,
 }
 
@@ -161,25 +163,28 @@ impl App {
             endpoint: api::app(info, state, options).boxed(),
             _pool_metrics: observe_database_pool(&db),
             db,
-            shutdown_grace: settings.http.shutdown_grace,
+            shutdown_grace: http.shutdown_grace,
+            limits: ConnectionLimits::from(http),
         })
     }
 
     /// Binds the listening socket (port 0 picks a free port).
     pub async fn bind(self, host: std::net::IpAddr, port: u16) -> anyhow::Result<BoundApp> {
         let address = SocketAddr::new(host, port);
-        let acceptor = TcpListener::bind(address)
-            .into_acceptor()
+        let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address} (http.host, http.port)"))?;
-        Ok(BoundApp { app: self, acceptor })
+        Ok(BoundApp {
+            app: self,
+            listener,
+        })
     }
 }
 
 /// A service with its socket bound: it knows its address and can serve.
 pub struct BoundApp {
     app: App,
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
 }
 
 impl std::fmt::Debug for BoundApp {
@@ -190,23 +195,21 @@ impl std::fmt::Debug for BoundApp {
 
 impl BoundApp {
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.acceptor
-            .local_addr()
-            .first()
-            .and_then(|address| address.as_socket_addr().copied())
+        self.listener.local_addr().ok()
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
-    /// within `http.shutdown_grace`, and closes the database pool.
+    /// within `http.shutdown_grace`, and closes the database pool. The connection limits of
+    /// `[http]` apply throughout (see [`http_server`]).
     pub async fn serve_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let App {
             endpoint,
             db,
             shutdown_grace,
+            limits,
             ..
         } = self.app;
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(endpoint, shutdown, Some(shutdown_grace))
+        http_server::serve(self.listener, endpoint, limits, shutdown, shutdown_grace)
             .await
             .context("the HTTP server failed")?;
         db.close().await.context("closing the database pool failed")?;

@@ -21,6 +21,10 @@ pub enum Answer {
     Status(u16),
     /// No answer for this long (longer than the client's timeout), then 201.
     Stall(Duration),
+    /// 307 to this URL: a client that follows it would send the charge there.
+    Redirect(String),
+    /// 402 whose body never ends: a client must stop reading at its own limit.
+    DeclineEndlessly,
 }
 
 /// One request the fake received.
@@ -134,6 +138,14 @@ async fn charge(request: &Request, body: poem::Body, state: Data<&Arc<Mutex<Stat
         Answer::Status(status) => Response::builder()
             .status(StatusCode::from_u16(status).expect("a valid status"))
             .finish(),
+        Answer::Redirect(location) => Response::builder()
+            .status(StatusCode::TEMPORARY_REDIRECT)
+            .header("location", location)
+            .finish(),
+        Answer::DeclineEndlessly => Response::builder()
+            .status(StatusCode::PAYMENT_REQUIRED)
+            .content_type("text/plain")
+            .body(poem::Body::from_async_read(tokio::io::repeat(b'x'))),
         Answer::Stall(duration) => {
             tokio::time::sleep(duration).await;
             Response::builder().status(StatusCode::CREATED).finish()

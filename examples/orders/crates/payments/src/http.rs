@@ -5,7 +5,8 @@
 //! Every attempt has a timeout and goes through the circuit breaker. Timeouts, broken
 //! connections and 502/503/504 are retried with exponential backoff and jitter, always with
 //! the same idempotency key, so an attempt whose answer was lost is never charged twice. A
-//! decline, any other 4xx and an open breaker are never retried.
+//! decline, any other 4xx and an open breaker are never retried. Redirects are never followed
+//! (a 3xx is a failure), and at most 8 KiB of a decline's body is read.
 
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ use crate::breaker::{Breaker, BreakerOptions};
 
 /// Longest decline reason passed on to clients, in characters.
 const MAX_REASON_CHARS: usize = 200;
+/// Most of a decline's body that is read; the rest never is, however much the gateway sends.
+const MAX_DECLINE_BODY_BYTES: usize = 8 * 1024;
 
 /// How to reach the gateway and how hard to try.
 #[derive(Debug, Clone)]
@@ -58,6 +61,10 @@ impl HttpGateway {
         let client = reqwest::Client::builder()
             .connect_timeout(options.timeout)
             .timeout(options.timeout)
+            // A redirect is answered as a failure, never followed: following a 307 would
+            // send the charge, body and key, to wherever the gateway (or someone between)
+            // points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|err| GatewayError::Config(err.to_string()))?;
         let backoff = ExponentialBuilder::default()
@@ -98,14 +105,16 @@ impl HttpGateway {
         match status.as_u16() {
             200..=299 => Ok(ChargeOutcome::Accepted),
             402 | 422 => {
-                let text = response
-                    .text()
+                let body = read_at_most(response, MAX_DECLINE_BODY_BYTES)
                     .await
                     .map_err(|err| GatewayError::from_request(&err, self.timeout))?;
                 Ok(ChargeOutcome::Declined {
-                    reason: decline_reason(&text),
+                    reason: decline_reason(&String::from_utf8_lossy(&body)),
                 })
             }
+            300..=399 => Err(GatewayError::Unexpected(format!(
+                "status {status}: the gateway redirects, and a charge is never re-sent elsewhere"
+            ))),
             502..=504 => Err(GatewayError::Overloaded(status.as_u16())),
             _ if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
                 Err(GatewayError::Failing(status.as_u16()))
@@ -132,6 +141,22 @@ impl PaymentGateway for HttpGateway {
             .await
             .map_err(|err| err.into_domain(self.breaker.open_for()))
     }
+}
+
+/// The first `limit` bytes of the body (all of it when shorter); the rest is left unread.
+async fn read_at_most(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        let Some(chunk) = response.chunk().await? else {
+            break;
+        };
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(body)
 }
 
 /// The gateway's `reason` (JSON) or its plain-text body, bounded; a generic text otherwise.

@@ -149,6 +149,37 @@ async fn when_retries_run_out_the_gateway_is_unavailable() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_a_failure_and_the_charge_never_goes_where_it_points() {
+    let fake = FakeGateway::start().await;
+    let elsewhere = FakeGateway::start().await;
+    fake.answer(Answer::Redirect(elsewhere.url.clone()));
+    let err = gateway(&fake, 3, 5).charge(&charge()).await.unwrap_err();
+    assert!(matches!(err, DomainError::Internal(_)), "{err:?}");
+    assert_eq!(fake.request_count(), 1, "not retried");
+    assert_eq!(
+        elsewhere.request_count(),
+        0,
+        "the charge was re-sent to the redirect's target"
+    );
+}
+
+#[tokio::test]
+async fn a_decline_with_an_endless_body_is_read_only_up_to_a_limit() {
+    let fake = FakeGateway::start().await;
+    fake.answer(Answer::DeclineEndlessly);
+    // Reading the whole body would never end: the attempt would time out and be retried.
+    let outcome = gateway(&fake, 0, 5).charge(&charge()).await.unwrap();
+    let ChargeOutcome::Declined { reason } = outcome else {
+        panic!("a decline: {outcome:?}");
+    };
+    assert!(
+        reason.chars().all(|c| c == 'x') && !reason.is_empty(),
+        "{reason}"
+    );
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[tokio::test]
 async fn other_client_errors_are_ours_and_not_retried() {
     let fake = FakeGateway::start().await;
     fake.answer(Answer::Status(400));

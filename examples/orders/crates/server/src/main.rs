@@ -9,7 +9,7 @@ use api::ServiceInfo;
 use clap::{Parser, Subcommand, ValueEnum};
 use migration::{Migrator, MigratorTrait};
 use secrecy::ExposeSecret;
-use server::settings::{LoadedSettings, Profile, Settings};
+use server::settings::{Profile, Settings};
 use server::startup::{self, App};
 use server::telemetry;
 
@@ -133,10 +133,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scopes,
             ttl_minutes,
         } => {
-            let LoadedSettings {
-                profile, settings, ..
-            } = Settings::load()?;
-            if profile == Profile::Production {
+            let settings = Settings::load()?;
+            if settings.profile == Profile::Production {
                 anyhow::bail!("dev-token is refused in the production profile");
             }
             let scopes: Vec<&str> = if scopes.is_empty() {
@@ -144,40 +142,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 scopes.iter().map(String::as_str).collect()
             };
+            let auth = &settings.settings.auth;
             let verifier = api::auth::JwtVerifier::new(
-                settings.auth.jwt_secret.expose_secret().as_bytes(),
-                &settings.auth.issuer,
-                &settings.auth.audience,
+                auth.jwt_secret.expose_secret().as_bytes(),
+                &auth.issuer,
+                &auth.audience,
             )
-            .with_max_lifetime(settings.auth.max_token_lifetime);
+            .with_max_lifetime(auth.max_token_lifetime);
             let ttl = std::time::Duration::from_secs(ttl_minutes.saturating_mul(60));
-            if ttl > settings.auth.max_token_lifetime {
+            if ttl > auth.max_token_lifetime {
                 anyhow::bail!(
                     "--ttl-minutes {ttl_minutes} is longer than auth.max_token_lifetime ({}): \
                      the service would refuse the token",
-                    humantime_serde::re::humantime::format_duration(
-                        settings.auth.max_token_lifetime
-                    )
+                    humantime_serde::re::humantime::format_duration(auth.max_token_lifetime)
                 );
             }
             println!("{}", verifier.mint(&subject, &scopes, ttl)?);
             Ok(())
         }
         Command::Migrate { action } => {
-            let LoadedSettings {
-                profile, settings, ..
-            } = Settings::load()?;
-            let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
-            let result = migrate(&settings, profile, action).await;
+            let loaded = Settings::load()?;
+            let telemetry = telemetry::init(&loaded.settings.telemetry, loaded.profile.as_str())?;
+            loaded.log_warnings();
+            let result = migrate(&loaded.settings, loaded.profile, action).await;
             telemetry.shutdown().await;
             result
         }
         Command::Serve => {
-            let LoadedSettings {
-                profile, settings, ..
-            } = Settings::load()?;
-            let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
-            let result = serve(&settings).await;
+            let loaded = Settings::load()?;
+            let telemetry = telemetry::init(&loaded.settings.telemetry, loaded.profile.as_str())?;
+            // Validation ran before logging existed: its warnings are logged now.
+            loaded.log_warnings();
+            let result = serve(&loaded.settings).await;
             if let Err(err) = &result {
                 tracing::error!(
                     error = format!("{err:#}"),

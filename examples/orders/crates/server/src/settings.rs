@@ -12,7 +12,6 @@
 //! environment, except for the standard `OTEL_*` and `RUST_LOG` variables that the
 //! telemetry libraries read themselves.
 
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,15 +22,18 @@ use figment::{Figment, Metadata, Profile as FigmentProfile, Provider};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+mod http;
+mod jwt_secret;
 mod payments;
 mod report;
 mod secret;
 mod validation;
 
+pub use http::HttpSettings;
+pub use jwt_secret::{DEVELOPMENT_JWT_SECRET, TEST_PROFILE_JWT_SECRET};
 pub use payments::{PaymentsMode, PaymentsSettings};
 pub use report::ConfigReport;
 pub use secret::DatabaseUrl;
-pub use validation::DEVELOPMENT_JWT_SECRET;
 
 /// The profiles the service knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,42 +74,6 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub auth: AuthSettings,
     pub payments: PaymentsSettings,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpSettings {
-    /// The address to listen on (`0.0.0.0` in containers).
-    pub host: IpAddr,
-    /// The port to listen on; 0 picks a free one.
-    pub port: u16,
-    /// Longer requests are answered with 504.
-    #[serde(with = "humantime_serde")]
-    pub request_timeout: Duration,
-    /// How long in-flight requests may take to finish after a shutdown signal.
-    #[serde(with = "humantime_serde")]
-    pub shutdown_grace: Duration,
-    /// Larger request bodies are answered with 413.
-    pub body_limit_bytes: usize,
-    /// Origins (`https://app.example.com`) allowed to call the API from a browser; empty
-    /// allows none.
-    pub cors_allowed_origins: Vec<String>,
-    /// Send `Strict-Transport-Security`; turn on when clients reach the service over TLS.
-    pub hsts: bool,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 8080,
-            request_timeout: Duration::from_secs(30),
-            shutdown_grace: Duration::from_secs(20),
-            body_limit_bytes: 64 * 1024,
-            cors_allowed_origins: Vec::new(),
-            hsts: false,
-        }
-    }
 }
 
 /// Requests per minute per caller (the token's subject, else the client address), in this
@@ -198,9 +164,13 @@ pub struct TelemetrySettings {
     pub otlp_endpoint: Option<String>,
     /// `grpc` or `http/protobuf`; unset, `OTEL_EXPORTER_OTLP_PROTOCOL` decides, else gRPC.
     pub otlp_protocol: Option<OtlpProtocol>,
-    /// Share of new traces recorded, 0.0 to 1.0; a caller's sampling decision is followed.
-    /// `OTEL_TRACES_SAMPLER`, when set, wins.
+    /// Share of traces recorded, 0.0 to 1.0, decided from the trace id. `OTEL_TRACES_SAMPLER`,
+    /// when set, wins.
     pub trace_sample_ratio: f64,
+    /// Follow the caller's sampling decision (the sampled flag of its `traceparent`) instead
+    /// of `trace_sample_ratio`. Off, a caller cannot force (or prevent) export; its trace id
+    /// is continued either way. Turn on only behind a gateway that sets `traceparent` itself.
+    pub trust_inbound_sampling: bool,
     /// At exit, how long to wait for the last traces and metrics to reach the collector.
     #[serde(with = "humantime_serde")]
     pub flush_timeout: Duration,
@@ -215,6 +185,7 @@ impl Default for TelemetrySettings {
             otlp_endpoint: None,
             otlp_protocol: None,
             trace_sample_ratio: 1.0,
+            trust_inbound_sampling: false,
             flush_timeout: Duration::from_secs(5),
         }
     }
@@ -252,10 +223,21 @@ impl Default for AuthSettings {
 pub struct LoadedSettings {
     pub profile: Profile,
     pub settings: Settings,
+    /// Allowed but doubtful values, found before logging is up: see
+    /// [`LoadedSettings::log_warnings`].
+    pub warnings: Vec<String>,
     figment: Figment,
 }
 
 impl LoadedSettings {
+    /// Logs the validation warnings; call it once telemetry is initialised, so that they
+    /// reach the log instead of vanishing before it exists.
+    pub fn log_warnings(&self) {
+        for warning in &self.warnings {
+            tracing::warn!(profile = self.profile.as_str(), "configuration: {warning}");
+        }
+    }
+
     /// Every effective value with its source, secrets redacted (the `config` command).
     pub fn report(&self) -> anyhow::Result<ConfigReport> {
         ConfigReport::new(&self.settings, &self.figment)
@@ -276,10 +258,15 @@ impl Settings {
                 config_dir.display()
             )
         })?;
-        settings.validate(profile)?;
+        let warnings = settings.validate_with_sources(profile, &|key| {
+            figment
+                .find_metadata(key)
+                .map(|_| report::source_of(&figment, key))
+        })?;
         Ok(LoadedSettings {
             profile,
             settings,
+            warnings,
             figment,
         })
     }

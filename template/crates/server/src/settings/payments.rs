@@ -21,6 +21,10 @@ pub enum PaymentsMode {
 #[serde(deny_unknown_fields)]
 pub struct PaymentsSettings {
     pub mode: PaymentsMode,
+    /// Lets the production profile start with `mode = "in-process"`, which charges nobody
+    /// (a demo); without it, production refuses to start in that mode.
+    #[serde(default)]
+    pub allow_in_process: bool,
     /// The gateway's charge endpoint; required with `mode = "http"`.
     pub url: Option<String>,
     /// Limit for one attempt, from connecting to the whole answer.
@@ -48,6 +52,7 @@ impl Default for PaymentsSettings {
     fn default() -> Self {
         Self {
             mode: PaymentsMode::InProcess,
+            allow_in_process: false,
             url: None,
             timeout: Duration::from_secs(2),
             max_retries: 2,

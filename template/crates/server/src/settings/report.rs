@@ -94,7 +94,7 @@ fn flatten(prefix: &str, value: &serde_json::Value, entries: &mut Vec<Entry>) {
 }
 
 /// The layer that set `key`: a file, an environment variable, or `default` when none did.
-fn source_of(figment: &Figment, key: &str) -> String {
+pub(super) fn source_of(figment: &Figment, key: &str) -> String {
     let Some(metadata) = figment.find_metadata(key) else {
         return "default".to_owned();
     };

@@ -142,6 +142,36 @@ fn production_refuses_the_development_secret() {
 }
 
 #[test]
+fn production_refuses_weak_and_committed_secrets_naming_the_key() {
+    for weak in ["a".repeat(32), TEST_PROFILE_JWT_SECRET.to_owned(), "ab".repeat(20)] {
+        let mut settings = production_ready();
+        settings.auth.jwt_secret = SecretString::from(weak.as_str());
+        let err = settings.validate(Profile::Production).unwrap_err().to_string();
+        assert!(err.contains("auth.jwt_secret") && err.contains("APP_AUTH__JWT_SECRET"), "{weak}: {err}");
+        assert!(!err.contains(&weak), "the secret itself is never printed: {err}");
+    }
+    assert!(production_ready().validate(Profile::Production).is_ok());
+}
+
+#[test]
+fn a_refused_secret_names_its_source() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_dir("config")?;
+        jail.create_file("config/default.toml", "")?;
+        jail.create_file("config/production.toml", "")?;
+        jail.set_env("APP_CONFIG_DIR", jail.directory().join("config").display());
+        jail.set_env("APP_PROFILE", "production");
+        jail.set_env("APP_AUTH__JWT_SECRET", "a".repeat(32));
+        let err = format!("{:#}", Settings::load().unwrap_err());
+        assert!(
+            err.contains("auth.jwt_secret (from APP_AUTH__JWT_SECRET (environment))"),
+            "{err}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn every_profile_requires_a_jwt_secret() {
     let err = Settings::default().validate(Profile::Test).unwrap_err().to_string();
     assert!(err.contains("APP_AUTH__JWT_SECRET"), "{err}");
@@ -157,6 +187,50 @@ fn valid() -> Settings {
 {%- else %}
     Settings::default()
 {%- endif %}
+}
+
+/// Valid in production: a strong secret, and a payment gateway that charges.
+fn production_ready() -> Settings {
+    let mut settings = valid();
+{%- if auth %}
+    settings.auth.jwt_secret =
+        SecretString::from(test_support::random_looking_secret(48, test_support::BASE64_ALPHABET));
+{%- endif %}
+{%- if example %}
+    settings.payments.mode = PaymentsMode::Http;
+    settings.payments.url = Some("https://payments.example.com/v1/charges".to_owned());
+{%- endif %}
+    settings.database.migrate_on_start = false;
+    settings
+}
+{%- if example %}
+
+#[test]
+fn production_refuses_the_in_process_gateway_unless_allowed() {
+    let mut settings = production_ready();
+    settings.payments.mode = PaymentsMode::InProcess;
+    assert!(settings.validate(Profile::Development).is_ok());
+    let err = settings.validate(Profile::Production).unwrap_err().to_string();
+    assert!(err.contains("payments.allow_in_process"), "{err}");
+    settings.payments.allow_in_process = true;
+    let warnings = settings.validate(Profile::Production).expect("allowed explicitly");
+    assert!(
+        warnings.iter().any(|warning| warning.contains("payments.mode")),
+        "the allowance is still a warning: {warnings:?}"
+    );
+}
+{%- endif %}
+
+#[test]
+fn doubtful_production_values_are_warnings_returned_for_the_log() {
+    let mut settings = production_ready();
+    assert_eq!(settings.validate(Profile::Production).unwrap(), Vec::<String>::new());
+    settings.database.migrate_on_start = true;
+    let warnings = settings.validate(Profile::Production).unwrap();
+    assert!(
+        warnings.iter().any(|warning| warning.contains("database.migrate_on_start")),
+        "{warnings:?}"
+    );
 }
 
 #[test]

@@ -11,15 +11,26 @@ use super::PaymentsMode;
 {%- endif %}
 use super::{Profile, Settings};
 {%- if auth %}
-
-/// The secret shipped in `config/development.toml`, refused in production.
-pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-change-me-0123456789";
+use super::jwt_secret;
 {%- endif %}
 
 impl Settings {
-    /// Checks what types alone cannot: every problem is reported, each naming its key.
-    pub fn validate(&self, profile: Profile) -> anyhow::Result<()> {
+    /// Checks what types alone cannot: every problem is reported, each naming its key. Returns
+    /// the warnings (allowed but doubtful values), for the log once it is up.
+    pub fn validate(&self, profile: Profile) -> anyhow::Result<Vec<String>> {
+        self.validate_with_sources(profile, &|_| None)
+    }
+
+    /// As [`Settings::validate`], naming where a refused secret came from: `source(key)` is
+    /// the layer that set `key`, when known.
+    pub fn validate_with_sources(
+        &self,
+        profile: Profile,
+        source: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Vec<String>> {
         let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+        let production = profile == Profile::Production;
         let db = &self.database;
         let url = db.url.expose();
         if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -55,6 +66,7 @@ impl Settings {
             problems.push("auth.max_token_lifetime must be greater than zero".to_owned());
         }
 {%- endif %}
+        self.http.check_connection_limits(&mut problems);
         let telemetry = &self.telemetry;
         if !(0.0..=1.0).contains(&telemetry.trace_sample_ratio) {
             problems.push(format!(
@@ -73,25 +85,41 @@ impl Settings {
             problems.push("telemetry.flush_timeout must be greater than zero".to_owned());
         }
 {%- if auth %}
-        let secret = self.auth.jwt_secret.expose_secret();
-        if secret.len() < 32 {
-            problems.push("auth.jwt_secret must be at least 32 bytes (set APP_AUTH__JWT_SECRET)".to_owned());
+        if let Some(weakness) = jwt_secret::weakness(self.auth.jwt_secret.expose_secret(), production) {
+            let from = source("auth.jwt_secret").map_or_else(String::new, |source| format!(" (from {source})"));
+            problems.push(format!(
+                "auth.jwt_secret{from} {weakness} (set APP_AUTH__JWT_SECRET)"
+            ));
         }
-        if profile == Profile::Production && secret == DEVELOPMENT_JWT_SECRET {
-            problems.push("auth.jwt_secret is the development secret, refused in production".to_owned());
-        }
+{%- else %}
+        // Only secrets name their source, and this service has none to check.
+        let _ = source;
 {%- endif %}
 {%- if example %}
         self.payments.check(self.http.request_timeout, &mut problems);
-        if profile == Profile::Production && self.payments.mode == PaymentsMode::InProcess {
-            tracing::warn!("payments.mode is in-process in production: every payment is accepted without charging");
+        if production && self.payments.mode == PaymentsMode::InProcess {
+            if self.payments.allow_in_process {
+                warnings.push(
+                    "payments.mode is \"in-process\" in production (payments.allow_in_process is \
+                     on): every payment is accepted without charging anyone"
+                        .to_owned(),
+                );
+            } else {
+                problems.push(
+                    "payments.mode is \"in-process\" in production, which accepts every payment \
+                     without charging anyone: set payments.mode = \"http\" and payments.url \
+                     (APP_PAYMENTS__MODE, APP_PAYMENTS__URL), or, for a demo only, \
+                     payments.allow_in_process = true (APP_PAYMENTS__ALLOW_IN_PROCESS)"
+                        .to_owned(),
+                );
+            }
         }
 {%- endif %}
-        if profile == Profile::Production && db.migrate_on_start {
-            tracing::warn!("database.migrate_on_start is on in production: prefer a migration job");
+        if production && db.migrate_on_start {
+            warnings.push("database.migrate_on_start is on in production: prefer a migration job".to_owned());
         }
         if problems.is_empty() {
-            Ok(())
+            Ok(warnings)
         } else {
             bail!("invalid configuration:\n  - {}", problems.join("\n  - "))
         }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use super::TestDatabase;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_{{project-name}}");
-const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
+pub const BINARY: &str = env!("CARGO_BIN_EXE_{{project-name}}");
+pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
 
 pub struct ServiceProcess {
     child: Child,
@@ -22,7 +22,18 @@ impl ServiceProcess {
     /// Starts `serve` in the test profile over `db`, with `envs` added to its environment,
     /// and waits until it announces its address.
     pub async fn start(db: &TestDatabase, envs: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(BINARY);
+        Self::launch(Command::new(BINARY), db, envs).await
+    }
+
+    /// As [`ServiceProcess::start`], with at most `limit` open file descriptors
+    /// (`ulimit -n`), to see the service at its descriptor limit.
+    pub async fn start_with_fd_limit(db: &TestDatabase, envs: &[(&str, &str)], limit: u32) -> Self {
+        let mut command = Command::new("sh");
+        command.args(["-c", &format!("ulimit -n {limit} && exec \"$0\" \"$@\""), BINARY]);
+        Self::launch(command, db, envs).await
+    }
+
+    async fn launch(mut command: Command, db: &TestDatabase, envs: &[(&str, &str)]) -> Self {
         command
             .arg("serve")
             .env("APP_PROFILE", "test")

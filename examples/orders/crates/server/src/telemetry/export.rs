@@ -49,9 +49,7 @@ impl Pipelines {
             .with_resource(resource.clone());
         // OTEL_TRACES_SAMPLER, when set, is read by the SDK and wins over the setting.
         if std::env::var_os("OTEL_TRACES_SAMPLER").is_none() {
-            tracer_provider = tracer_provider.with_sampler(Sampler::ParentBased(Box::new(
-                Sampler::TraceIdRatioBased(settings.trace_sample_ratio),
-            )));
+            tracer_provider = tracer_provider.with_sampler(sampler(settings));
         }
 
         let metric_exporter = match protocol {
@@ -75,6 +73,19 @@ impl Pipelines {
             tracer_provider: tracer_provider.build(),
             meter_provider,
         }))
+    }
+}
+
+/// `telemetry.trace_sample_ratio` decides from the trace id, whatever the caller's
+/// `traceparent` says, unless `telemetry.trust_inbound_sampling` lets the caller's sampled
+/// flag decide. Either way a request continues its caller's trace id, and every span of one
+/// trace gets the same decision.
+fn sampler(settings: &TelemetrySettings) -> Sampler {
+    let by_trace_id = Sampler::TraceIdRatioBased(settings.trace_sample_ratio);
+    if settings.trust_inbound_sampling {
+        Sampler::ParentBased(Box::new(by_trace_id))
+    } else {
+        by_trace_id
     }
 }
 
