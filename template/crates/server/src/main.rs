@@ -69,6 +69,11 @@ enum Command {
         ttl_minutes: u64,
     },
 {%- endif %}
+{%- if example %}
+    /// Delete the idempotency keys that have expired (safe at any time; run it periodically,
+    /// e.g. from a Kubernetes CronJob), and print how many went.
+    PurgeIdempotencyKeys,
+{%- endif %}
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +162,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
 {%- endif %}
+{%- if example %}
+        Command::PurgeIdempotencyKeys => {
+            let LoadedSettings { profile, settings, .. } = Settings::load()?;
+            let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
+            let result = purge_idempotency_keys(&settings).await;
+            telemetry.shutdown().await;
+            result
+        }
+{%- endif %}
         Command::Migrate { action } => {
             let LoadedSettings { profile, settings, .. } = Settings::load()?;
             let telemetry = telemetry::init(&settings.telemetry, profile.as_str())?;
@@ -193,6 +207,23 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     tracing::info!("stopped cleanly");
     Ok(())
 }
+
+{%- if example %}
+
+async fn purge_idempotency_keys(settings: &Settings) -> anyhow::Result<()> {
+    use domain::ports::Clock;
+    let db = startup::connect_database(settings).await?;
+    let store = persistence::SeaOrmIdempotencyStore::new(db.clone());
+    let purged = store
+        .purge_expired(domain::ports::SystemClock.now())
+        .await
+        .context("purging expired idempotency keys failed")?;
+    tracing::info!(purged, "expired idempotency keys purged");
+    println!("purged {purged} expired idempotency keys");
+    db.close().await.context("closing the database pool failed")?;
+    Ok(())
+}
+{%- endif %}
 
 async fn migrate(settings: &Settings, profile: Profile, action: MigrateAction) -> anyhow::Result<()> {
     if let MigrateAction::Fresh { force: false } = action

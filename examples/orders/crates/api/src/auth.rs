@@ -24,8 +24,10 @@ use crate::routes::ApiTags;
 pub const ORDERS_READ: &str = "orders:read";
 /// Create and change orders.
 pub const ORDERS_WRITE: &str = "orders:write";
+/// See and act on every caller's orders, not only one's own (ADR 0008).
+pub const ORDERS_ADMIN: &str = "orders:admin";
 /// Every scope this service knows.
-pub const ALL_SCOPES: &[&str] = &[ORDERS_READ, ORDERS_WRITE];
+pub const ALL_SCOPES: &[&str] = &[ORDERS_READ, ORDERS_WRITE, ORDERS_ADMIN];
 
 /// The claims this service reads from a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
