@@ -161,6 +161,8 @@ impl OrdersApi {
     }
 
     /// Read an order
+    ///
+    /// Another caller's order answers 404, as a missing one does.
     #[oai(path = "/orders/:id", method = "get", operation_id = "get_order")]
     async fn get_order(
         &self,
@@ -177,7 +179,8 @@ impl OrdersApi {
 
     /// List orders
     ///
-    /// Newest first, `limit` at a time; follow `next_cursor` for the next page.
+    /// The caller's own orders (every order with the `orders:admin` scope),
+    /// newest first, `limit` at a time; follow `next_cursor` for the next page.
     #[oai(path = "/orders", method = "get", operation_id = "list_orders")]
     async fn list_orders(
         &self,
