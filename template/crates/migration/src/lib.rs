@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_orders;
 mod m20260101_000002_create_idempotency_keys;
+mod m20261130_000003_scope_orders_to_owners;
 {%- endif %}
 
 /// Every migration of this service, oldest first.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
 {%- if example %}
             Box::new(m20260101_000001_create_orders::Migration),
             Box::new(m20260101_000002_create_idempotency_keys::Migration),
+            Box::new(m20261130_000003_scope_orders_to_owners::Migration),
 {%- endif %}
         ]
     }

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId};
+use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId, Owner};
 use domain::ports::{Clock, OrderRepository, SystemClock};
 use migration::{Migrator, MigratorTrait};
 use persistence::{DatabaseOptions, SeaOrmOrderRepository};
@@ -54,7 +54,7 @@ async fn measure(name: &str, db: TestDatabase, orders: usize, concurrency: usize
                 amount: Money::new(100, eur).unwrap(),
                 note: None,
             };
-            Order::place(OrderId::from_uuid(Uuid::now_v7()), new, SystemClock.now())
+            Order::place(OrderId::from_uuid(Uuid::now_v7()), Owner::anonymous(), new, SystemClock.now())
         })
         .collect();
     let ids: Vec<OrderId> = all.iter().map(Order::id).collect();

@@ -1,5 +1,6 @@
 //! The `IdempotencyStore` port on sea-orm: an order and the key that created it are written in
-//! one transaction, and the key's primary key decides between concurrent duplicates.
+//! one transaction, and the `(owner, key)` primary key decides between concurrent duplicates.
+//! Also the purge of expired keys ([`SeaOrmIdempotencyStore::purge_expired`]).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,6 +30,22 @@ impl SeaOrmIdempotencyStore {
         Self { db }
     }
 
+    /// Deletes every key that expired at `now` or before (they can no longer replay anything),
+    /// and answers how many. Walks the `expires_at` index; live keys stay.
+    #[tracing::instrument(
+        name = "db.idempotency_keys.purge_expired",
+        skip_all,
+        fields(db.system.name = db_system(&self.db)),
+    )]
+    pub async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, DomainError> {
+        let deleted = Keys::delete_many()
+            .filter(Column::ExpiresAt.lte(now))
+            .exec(&self.db)
+            .await
+            .map_err(PersistenceError::from)?;
+        Ok(deleted.rows_affected)
+    }
+
     /// Inserts the order, then the key, in one transaction (the key refers to the order).
     async fn insert_both(
         &self,
@@ -42,6 +59,7 @@ impl SeaOrmIdempotencyStore {
             .exec_without_returning(&transaction)
             .await?;
         Keys::insert(ActiveModel {
+            owner: Set(order.owner().as_str().to_owned()),
             key: Set(key.as_str().to_owned()),
             fingerprint: Set(fingerprint.to_owned()),
             order_id: Set(order.id().as_uuid()),
@@ -65,7 +83,6 @@ impl IdempotencyStore for SeaOrmIdempotencyStore {
         name = "db.idempotency_keys.insert_order_once",
         skip_all,
         fields(db.system.name = db_system(&self.db)),
-        err(Display)
     )]
     async fn insert_order_once(
         &self,
@@ -83,7 +100,8 @@ impl IdempotencyStore for SeaOrmIdempotencyStore {
                 Err(PersistenceError::UniqueViolation(_)) => {}
                 Err(other) => return Err(other.into()),
             }
-            let existing = Keys::find_by_id(key.as_str().to_owned())
+            let owner = order.owner().as_str().to_owned();
+            let existing = Keys::find_by_id((owner, key.as_str().to_owned()))
                 .one(&self.db)
                 .await
                 .map_err(PersistenceError::from)?;
@@ -97,6 +115,7 @@ impl IdempotencyStore for SeaOrmIdempotencyStore {
                 // Expired: free the key and try once more.
                 Some(_) => {
                     Keys::delete_many()
+                        .filter(Column::Owner.eq(order.owner().as_str()))
                         .filter(Column::Key.eq(key.as_str()))
                         .filter(Column::ExpiresAt.lte(now))
                         .exec(&self.db)

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use domain::DomainError;
-use domain::order::{Currency, Email, Money, Note, Order, OrderId, OrderState};
+use domain::order::{Currency, Email, Money, Note, Order, OrderId, OrderState, Owner};
 use domain::ports::{OrderQuery, OrderRepository};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -32,8 +32,7 @@ impl OrderRepository for SeaOrmOrderRepository {
     #[tracing::instrument(
         name = "db.orders.insert",
         skip_all,
-        fields(db.system.name = db_system(&self.db)),
-        err(Display)
+        fields(db.system.name = db_system(&self.db))
     )]
     async fn insert(&self, order: &Order) -> Result<(), DomainError> {
         Orders::insert(to_row(order))
@@ -46,8 +45,7 @@ impl OrderRepository for SeaOrmOrderRepository {
     #[tracing::instrument(
         name = "db.orders.find",
         skip(self),
-        fields(db.system.name = db_system(&self.db)),
-        err(Display)
+        fields(db.system.name = db_system(&self.db))
     )]
     async fn find(&self, id: OrderId) -> Result<Option<Order>, DomainError> {
         let row = Orders::find_by_id(id.as_uuid())
@@ -62,8 +60,7 @@ impl OrderRepository for SeaOrmOrderRepository {
     #[tracing::instrument(
         name = "db.orders.update",
         skip_all,
-        fields(db.system.name = db_system(&self.db), order.id = %order.id()),
-        err(Display)
+        fields(db.system.name = db_system(&self.db), order.id = %order.id())
     )]
     async fn update(&self, order: &Order, expected_version: i64) -> Result<(), DomainError> {
         let updated = Orders::update_many()
@@ -89,15 +86,18 @@ impl OrderRepository for SeaOrmOrderRepository {
         }
     }
 
-    /// Keyset pagination over the `(created_at, id)` index, newest first.
+    /// Keyset pagination over the `(created_at, id)` index, newest first; over the
+    /// `(owner, created_at, id)` index for one owner's orders.
     #[tracing::instrument(
         name = "db.orders.list",
         skip_all,
-        fields(db.system.name = db_system(&self.db)),
-        err(Display)
+        fields(db.system.name = db_system(&self.db))
     )]
     async fn list(&self, query: &OrderQuery) -> Result<Vec<Order>, DomainError> {
         let mut select = Orders::find();
+        if let Some(owner) = &query.owner {
+            select = select.filter(Column::Owner.eq(owner.as_str()));
+        }
         if let Some(status) = query.status {
             select = select.filter(Column::Status.eq(status.as_str()));
         }
@@ -129,6 +129,7 @@ impl OrderRepository for SeaOrmOrderRepository {
 pub(crate) fn to_row(order: &Order) -> ActiveModel {
     ActiveModel {
         id: Set(order.id().as_uuid()),
+        owner: Set(order.owner().as_str().to_owned()),
         customer_email: Set(order.customer_email().as_str().to_owned()),
         amount_minor: Set(order.amount().amount_minor()),
         currency: Set(order.amount().currency().as_str().to_owned()),
@@ -149,6 +150,7 @@ fn to_order(row: Model) -> Result<Order, PersistenceError> {
     let currency = Currency::parse(&row.currency).map_err(corrupt)?;
     Ok(Order::restore(OrderState {
         id: OrderId::from_uuid(row.id),
+        owner: Owner::parse(&row.owner).map_err(corrupt)?,
         customer_email: Email::parse(&row.customer_email).map_err(corrupt)?,
         amount: Money::new(row.amount_minor, currency).map_err(corrupt)?,
         note: row.note.as_deref().map(Note::parse).transpose().map_err(corrupt)?,

@@ -69,6 +69,11 @@ enum Command {
         ttl_minutes: u64,
     },
 {%- endif %}
+{%- if example %}
+    /// Delete the idempotency keys that have expired (safe at any time; run it periodically,
+    /// e.g. from a Kubernetes CronJob), and print how many went.
+    PurgeIdempotencyKeys,
+{%- endif %}
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +171,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
 {%- endif %}
+{%- if example %}
+        Command::PurgeIdempotencyKeys => {
+            let loaded = Settings::load()?;
+            let telemetry = telemetry::init(&loaded.settings.telemetry, loaded.profile.as_str())?;
+            loaded.log_warnings();
+            let result = purge_idempotency_keys(&loaded.settings).await;
+            telemetry.shutdown().await;
+            result
+        }
+{%- endif %}
         Command::Migrate { action } => {
             let loaded = Settings::load()?;
             let telemetry = telemetry::init(&loaded.settings.telemetry, loaded.profile.as_str())?;
@@ -205,6 +220,23 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     tracing::info!("stopped cleanly");
     Ok(())
 }
+
+{%- if example %}
+
+async fn purge_idempotency_keys(settings: &Settings) -> anyhow::Result<()> {
+    use domain::ports::Clock;
+    let db = startup::connect_database(settings).await?;
+    let store = persistence::SeaOrmIdempotencyStore::new(db.clone());
+    let purged = store
+        .purge_expired(domain::ports::SystemClock.now())
+        .await
+        .context("purging expired idempotency keys failed")?;
+    tracing::info!(purged, "expired idempotency keys purged");
+    println!("purged {purged} expired idempotency keys");
+    db.close().await.context("closing the database pool failed")?;
+    Ok(())
+}
+{%- endif %}
 
 async fn migrate(settings: &Settings, profile: Profile, action: MigrateAction) -> anyhow::Result<()> {
     if let MigrateAction::Fresh { force: false } = action

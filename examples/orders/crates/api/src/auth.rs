@@ -29,8 +29,10 @@ use crate::routes::ApiTags;
 pub const ORDERS_READ: &str = "orders:read";
 /// Create and change orders.
 pub const ORDERS_WRITE: &str = "orders:write";
+/// See and act on every caller's orders, not only one's own (ADR 0008).
+pub const ORDERS_ADMIN: &str = "orders:admin";
 /// Every scope this service knows.
-pub const ALL_SCOPES: &[&str] = &[ORDERS_READ, ORDERS_WRITE];
+pub const ALL_SCOPES: &[&str] = &[ORDERS_READ, ORDERS_WRITE, ORDERS_ADMIN];
 
 /// The claims this service reads from a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,7 +163,10 @@ impl JwtVerifier {
             return Err(TokenRefusal::Invalid);
         }
         let claims = data.claims;
-        if claims.sub.trim().is_empty() || claims.sub.chars().count() > MAX_SUBJECT_CHARS {
+        if claims.sub.trim().is_empty()
+            || claims.sub.chars().count() > MAX_SUBJECT_CHARS
+            || claims.sub.chars().any(char::is_control)
+        {
             return Err(TokenRefusal::Invalid);
         }
         let scopes: Vec<&str> = claims.scope.split_whitespace().collect();
@@ -205,7 +210,7 @@ impl JwtVerifier {
 /// An HS256-signed JWT following RFC8725 (JSON Web Token Best Current Practices): the
 /// algorithm is pinned to HS256 (`none` and every other algorithm are refused); the
 /// signature, `exp`, `nbf`, `iss` and `aud` are checked; `sub` is required, non-empty and at
-/// most 255 characters; a token valid for longer than the service's maximum lifetime
+/// most 255 characters without control characters; a token valid for longer than the service's maximum lifetime
 /// (`auth.max_token_lifetime`, 24 h by default) is refused, and so is any `crit` header.
 /// Scopes come space-separated in `scope` (at most 32, each at most 64 characters).
 #[derive(Debug, SecurityScheme)]

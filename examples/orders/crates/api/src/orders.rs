@@ -1,7 +1,7 @@
 //! The orders API: the example resource, and the model to copy for the next one. Handlers
 //! stay thin: parse and validate the DTO (`orders/dto.rs`), call a use case, map the result.
 
-use domain::order::{IdempotencyKey, NewOrder, Order, OrderId, OrderStatus};
+use domain::order::{Caller, IdempotencyKey, NewOrder, Order, OrderId, OrderStatus, Owner};
 use domain::order_service::{MAX_PAGE_SIZE, OrderService};
 use domain::ports::OrderQuery;
 use poem::web::Data;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::ApiError;
-use crate::auth::{BearerAuth, ORDERS_READ, ORDERS_WRITE};
+use crate::auth::{BearerAuth, ORDERS_ADMIN, ORDERS_READ, ORDERS_WRITE, TokenRefusal};
 use crate::problem::Problems;
 use crate::problem::status::{
     BAD_REQUEST, CONFLICT, JSON_BODY, NOT_FOUND, PRECONDITION_FAILED, UNAVAILABLE,
@@ -32,6 +32,22 @@ type TransitionProblems =
     Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | CONFLICT | PRECONDITION_FAILED | UNAVAILABLE }>;
 
 use dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto};
+
+/// Who is calling (ADR 0008): the token's subject owns what it places and sees its own
+/// orders; with `orders:admin` it sees and acts on every order.
+fn caller_of(token: &BearerAuth) -> Result<Caller, ApiError> {
+    let owner = Owner::parse(&token.0.sub).map_err(|_| {
+        ApiError::unauthorized(
+            "the token's subject must be 1 to 255 characters without control characters",
+            TokenRefusal::Invalid.challenge(),
+        )
+    })?;
+    Ok(if token.0.has_scope(ORDERS_ADMIN) {
+        Caller::administrator(owner)
+    } else {
+        Caller::owner(owner)
+    })
+}
 
 /// The strong validator of an order's current version.
 fn etag(order: &Order) -> String {
@@ -116,7 +132,7 @@ impl OrdersApi {
     async fn create_order(
         &self,
         orders: Data<&OrderService>,
-        caller: BearerAuth,
+        token: BearerAuth,
         /// Makes the request safe to retry: the same key with the same body returns the order
         /// the first request created; with a different body it is refused (422).
         #[oai(
@@ -126,15 +142,16 @@ impl OrdersApi {
         idempotency_key: Header<Option<String>>,
         body: Json<CreateOrderRequest>,
     ) -> Result<CreateOrderResponse, CreateProblems> {
-        caller.require_scope(ORDERS_WRITE)?;
+        token.require_scope(ORDERS_WRITE)?;
+        let caller = caller_of(&token)?;
         body.validate()?;
         let new = NewOrder::try_from(body.0)?;
         let order = match idempotency_key.0.as_deref() {
             Some(raw) => {
                 let key = IdempotencyKey::parse(raw)?;
-                orders.place_order_once(new, &key).await?.order
+                orders.place_order_once(&caller, new, &key).await?.order
             }
-            None => orders.place_order(new).await?,
+            None => orders.place_order(&caller, new).await?,
         };
         let location = format!("/api/v1/orders/{}", order.id());
         Ok(CreateOrderResponse::Created(
@@ -145,27 +162,31 @@ impl OrdersApi {
     }
 
     /// Read an order
+    ///
+    /// Another caller's order answers 404, as a missing one does.
     #[oai(path = "/orders/:id", method = "get", operation_id = "get_order")]
     async fn get_order(
         &self,
         orders: Data<&OrderService>,
-        caller: BearerAuth,
+        token: BearerAuth,
         /// The order's id.
         id: Path<Uuid>,
     ) -> Result<OrderResponse, ReadProblems> {
-        caller.require_scope(ORDERS_READ)?;
-        let order = orders.get_order(OrderId::from_uuid(id.0)).await?;
+        token.require_scope(ORDERS_READ)?;
+        let caller = caller_of(&token)?;
+        let order = orders.get_order(&caller, OrderId::from_uuid(id.0)).await?;
         Ok(OrderResponse::of(&order))
     }
 
     /// List orders
     ///
-    /// Newest first, `limit` at a time; follow `next_cursor` for the next page.
+    /// The caller's own orders (every order with the `orders:admin` scope),
+    /// newest first, `limit` at a time; follow `next_cursor` for the next page.
     #[oai(path = "/orders", method = "get", operation_id = "list_orders")]
     async fn list_orders(
         &self,
         orders: Data<&OrderService>,
-        caller: BearerAuth,
+        token: BearerAuth,
         /// Orders per page.
         #[oai(
             default = "default_page_size",
@@ -178,7 +199,8 @@ impl OrdersApi {
         /// Only orders in this status.
         status: Query<Option<OrderStatusDto>>,
     ) -> Result<Json<OrderPageDto>, ListProblems> {
-        caller.require_scope(ORDERS_READ)?;
+        token.require_scope(ORDERS_READ)?;
+        let caller = caller_of(&token)?;
         let after = match cursor.0.as_deref() {
             None => None,
             Some(raw) => Some(
@@ -187,11 +209,12 @@ impl OrdersApi {
             ),
         };
         let query = OrderQuery {
+            owner: None,
             status: status.0.map(OrderStatus::from),
             after,
             limit: limit.0,
         };
-        let page = orders.list_orders(query).await?;
+        let page = orders.list_orders(&caller, query).await?;
         Ok(Json(OrderPageDto {
             items: page.orders.iter().map(OrderDto::from).collect(),
             next_cursor: page.next.as_ref().map(cursor::encode),
@@ -200,31 +223,36 @@ impl OrdersApi {
 
     /// Pay an order
     ///
-    /// Only a pending order can be paid. With `If-Match`, the order must still be at that
-    /// version (412 otherwise). The amount is charged through the payment gateway: a declined
-    /// payment answers 422 (type `payment-declined`) and an unavailable gateway 503, with
-    /// `Retry-After` when known; in both cases the order stays pending. Retrying is safe: one
-    /// version of an order is charged at most once.
+    /// Only a pending order can be paid; paying a `paying` order finishes its payment. With
+    /// `If-Match`, the order must still be at that version (412 otherwise). The order is
+    /// `paying` while the amount is charged through the payment gateway: a declined payment
+    /// answers 422 (type `payment-declined`) and the order is pending again; an unavailable
+    /// gateway answers 503, with `Retry-After` when known, and the order stays `paying` until
+    /// it is paid again. Retrying is safe: one payment of an order is charged at most once.
     #[oai(path = "/orders/:id/pay", method = "post", operation_id = "pay_order")]
     async fn pay_order(
         &self,
         orders: Data<&OrderService>,
-        caller: BearerAuth,
+        token: BearerAuth,
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
         #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
         if_match: Header<Option<String>>,
     ) -> Result<OrderResponse, TransitionProblems> {
-        caller.require_scope(ORDERS_WRITE)?;
+        token.require_scope(ORDERS_WRITE)?;
+        let caller = caller_of(&token)?;
         let expected = expected_version(if_match.0.as_deref())?;
-        let order = orders.pay_order(OrderId::from_uuid(id.0), expected).await?;
+        let order = orders
+            .pay_order(&caller, OrderId::from_uuid(id.0), expected)
+            .await?;
         Ok(OrderResponse::of(&order))
     }
 
     /// Cancel an order
     ///
-    /// Only a pending order can be cancelled (a paid one answers 409). `If-Match` as for pay.
+    /// Only a pending order can be cancelled: a paid one, or one whose payment is in progress
+    /// (`paying`), answers 409. `If-Match` as for pay.
     #[oai(
         path = "/orders/:id/cancel",
         method = "post",
@@ -233,17 +261,18 @@ impl OrdersApi {
     async fn cancel_order(
         &self,
         orders: Data<&OrderService>,
-        caller: BearerAuth,
+        token: BearerAuth,
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
         #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
         if_match: Header<Option<String>>,
     ) -> Result<OrderResponse, TransitionProblems> {
-        caller.require_scope(ORDERS_WRITE)?;
+        token.require_scope(ORDERS_WRITE)?;
+        let caller = caller_of(&token)?;
         let expected = expected_version(if_match.0.as_deref())?;
         let order = orders
-            .cancel_order(OrderId::from_uuid(id.0), expected)
+            .cancel_order(&caller, OrderId::from_uuid(id.0), expected)
             .await?;
         Ok(OrderResponse::of(&order))
     }

@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainError;
 
+mod owner;
 mod values;
 
+pub use owner::{Caller, Owner};
 pub use values::{
     Currency, EMAIL_MAX_LEN, Email, IdempotencyKey, Money, NOTE_MAX_CHARS, Note, OrderId,
-    OrderStatus,
+    OrderStatus, check_free_text,
 };
 
 /// What a customer asks for: validated values, no identity yet.
@@ -38,6 +40,7 @@ impl NewOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderState {
     pub id: OrderId,
+    pub owner: Owner,
     pub customer_email: Email,
     pub amount: Money,
     pub note: Option<Note>,
@@ -47,8 +50,9 @@ pub struct OrderState {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The order aggregate. Its status changes only through [`Order::pay`] and [`Order::cancel`],
-/// and every change raises `version` by one (the optimistic-concurrency token).
+/// The order aggregate. Its status changes only through its transitions (pending → paying →
+/// paid, paying → pending when the charge is declined, pending → cancelled), and every change
+/// raises `version` by one (the optimistic-concurrency token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     state: OrderState,
@@ -56,10 +60,11 @@ pub struct Order {
 
 impl Order {
     /// A new pending order at version 1.
-    pub fn place(id: OrderId, new: NewOrder, now: DateTime<Utc>) -> Self {
+    pub fn place(id: OrderId, owner: Owner, new: NewOrder, now: DateTime<Utc>) -> Self {
         Self {
             state: OrderState {
                 id,
+                owner,
                 customer_email: new.customer_email,
                 amount: new.amount,
                 note: new.note,
@@ -76,21 +81,52 @@ impl Order {
         Self { state }
     }
 
-    pub fn pay(&mut self, now: DateTime<Utc>) -> Result<(), DomainError> {
-        self.transition(OrderStatus::Paid, "pay", now)
+    /// Pending → paying: recorded before the gateway is asked to charge (ADR 0009).
+    pub fn begin_payment(&mut self, now: DateTime<Utc>) -> Result<(), DomainError> {
+        self.transition(OrderStatus::Pending, OrderStatus::Paying, "pay", now)
     }
 
+    /// Paying → paid: the gateway accepted the charge.
+    pub fn complete_payment(&mut self, now: DateTime<Utc>) -> Result<(), DomainError> {
+        self.transition(
+            OrderStatus::Paying,
+            OrderStatus::Paid,
+            "complete the payment of",
+            now,
+        )
+    }
+
+    /// Paying → pending: the gateway declined the charge, nothing was taken.
+    pub fn decline_payment(&mut self, now: DateTime<Utc>) -> Result<(), DomainError> {
+        self.transition(
+            OrderStatus::Paying,
+            OrderStatus::Pending,
+            "decline the payment of",
+            now,
+        )
+    }
+
+    /// Pending → cancelled. Refused while a payment is in progress: the charge may already
+    /// have been taken.
     pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<(), DomainError> {
-        self.transition(OrderStatus::Cancelled, "cancel", now)
+        if self.state.status == OrderStatus::Paying {
+            return Err(DomainError::RuleViolated(
+                "cannot cancel an order while its payment is in progress; pay it again to \
+                 finish the payment, then cancel it if it was declined"
+                    .into(),
+            ));
+        }
+        self.transition(OrderStatus::Pending, OrderStatus::Cancelled, "cancel", now)
     }
 
     fn transition(
         &mut self,
+        from: OrderStatus,
         to: OrderStatus,
         action: &str,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        if self.state.status.is_final() {
+        if self.state.status != from {
             return Err(DomainError::RuleViolated(format!(
                 "cannot {action} an order that is {}",
                 self.state.status.as_str()
@@ -104,6 +140,10 @@ impl Order {
 
     pub fn id(&self) -> OrderId {
         self.state.id
+    }
+
+    pub fn owner(&self) -> &Owner {
+        &self.state.owner
     }
 
     pub fn customer_email(&self) -> &Email {
@@ -150,7 +190,12 @@ mod tests {
     }
 
     fn placed() -> Order {
-        Order::place(OrderId::from_uuid(Uuid::nil()), new_order(), Utc::now())
+        Order::place(
+            OrderId::from_uuid(Uuid::nil()),
+            Owner::anonymous(),
+            new_order(),
+            Utc::now(),
+        )
     }
 
     #[test]
@@ -164,9 +209,15 @@ mod tests {
     #[test]
     fn paying_raises_the_version_and_is_final() {
         let mut order = placed();
-        order.pay(Utc::now()).unwrap();
-        assert_eq!(order.status(), OrderStatus::Paid);
-        assert_eq!(order.version(), 2);
+        order.begin_payment(Utc::now()).unwrap();
+        assert_eq!((order.status(), order.version()), (OrderStatus::Paying, 2));
+        let err = order.cancel(Utc::now()).unwrap_err();
+        assert!(
+            matches!(err, DomainError::RuleViolated(_)),
+            "no cancel while paying"
+        );
+        order.complete_payment(Utc::now()).unwrap();
+        assert_eq!((order.status(), order.version()), (OrderStatus::Paid, 3));
         let err = order.cancel(Utc::now()).unwrap_err();
         assert!(matches!(err, DomainError::RuleViolated(_)));
         assert_eq!(
@@ -174,14 +225,24 @@ mod tests {
             OrderStatus::Paid,
             "a refused transition changes nothing"
         );
-        assert_eq!(order.version(), 2);
+        assert_eq!(order.version(), 3);
+    }
+
+    #[test]
+    fn a_declined_payment_returns_the_order_to_pending() {
+        let mut order = placed();
+        order.begin_payment(Utc::now()).unwrap();
+        order.decline_payment(Utc::now()).unwrap();
+        assert_eq!((order.status(), order.version()), (OrderStatus::Pending, 3));
+        order.cancel(Utc::now()).unwrap();
+        assert_eq!(order.status(), OrderStatus::Cancelled);
     }
 
     #[test]
     fn a_cancelled_order_cannot_be_paid() {
         let mut order = placed();
         order.cancel(Utc::now()).unwrap();
-        assert!(order.pay(Utc::now()).is_err());
+        assert!(order.begin_payment(Utc::now()).is_err());
         assert_eq!(order.status(), OrderStatus::Cancelled);
     }
 
@@ -207,13 +268,18 @@ mod tests {
                 let mut order = placed();
                 for pay in actions {
                     let before = order.clone();
-                    let result = if pay { order.pay(Utc::now()) } else { order.cancel(Utc::now()) };
+                    let result = if pay {
+                        order.begin_payment(Utc::now()).and_then(|()| order.complete_payment(Utc::now()))
+                    } else {
+                        order.cancel(Utc::now())
+                    };
                     if before.status().is_final() {
                         prop_assert!(result.is_err());
                         prop_assert_eq!(&order, &before, "a refused transition changes nothing");
                     } else {
                         prop_assert!(result.is_ok());
-                        prop_assert_eq!(order.version(), before.version() + 1);
+                        let steps = if pay { 2 } else { 1 };
+                        prop_assert_eq!(order.version(), before.version() + steps);
                     }
                 }
             }

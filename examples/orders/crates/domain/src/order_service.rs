@@ -5,10 +5,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::DomainError;
-use crate::order::{IdempotencyKey, NewOrder, Order, OrderId};
+use crate::order::{Caller, IdempotencyKey, NewOrder, Order, OrderId};
 use crate::ports::{
-    Charge, ChargeOutcome, Clock, IdGenerator, IdempotencyStore, KeyUse, OrderCursor, OrderQuery,
-    OrderRepository, PaymentGateway,
+    Clock, IdGenerator, IdempotencyStore, KeyUse, OrderCursor, OrderQuery, OrderRepository,
+    PaymentGateway,
 };
 
 /// The order use cases, over whichever adapters the binary plugs in.
@@ -44,30 +44,29 @@ impl OrderService {
         }
     }
 
-    /// Places a new pending order and stores it.
-    #[tracing::instrument(name = "place_order", skip_all, err(Display))]
-    pub async fn place_order(&self, new: NewOrder) -> Result<Order, DomainError> {
-        let order = Order::place(
-            OrderId::from_uuid(self.ids.next_id()),
-            new,
-            self.clock.now(),
-        );
+    /// Places a new pending order, owned by the caller, and stores it.
+    #[tracing::instrument(name = "place_order", skip_all)]
+    pub async fn place_order(&self, caller: &Caller, new: NewOrder) -> Result<Order, DomainError> {
+        let order = self.new_order(caller, new, self.clock.now());
         self.repository.insert(&order).await?;
         Ok(order)
     }
 
-    /// Places an order at most once per idempotency key. Repeating the request with the same
-    /// key returns the order the first one created; the same key with a different request is
-    /// refused (`Invalid`). Keys are remembered for [`IDEMPOTENCY_KEY_TTL_HOURS`].
-    #[tracing::instrument(name = "place_order_once", skip_all, err(Display))]
+    /// Places an order at most once per idempotency key of this caller. Repeating the request
+    /// with the same key returns the order the first one created; the same key with a
+    /// different request is refused (`Invalid`). Another caller's key is another key: it is
+    /// never replayed, refused or revealed. Keys are remembered for
+    /// [`IDEMPOTENCY_KEY_TTL_HOURS`].
+    #[tracing::instrument(name = "place_order_once", skip_all)]
     pub async fn place_order_once(
         &self,
+        caller: &Caller,
         new: NewOrder,
         key: &IdempotencyKey,
     ) -> Result<Placement, DomainError> {
         let fingerprint = new.fingerprint();
         let now = self.clock.now();
-        let order = Order::place(OrderId::from_uuid(self.ids.next_id()), new, now);
+        let order = self.new_order(caller, new, now);
         let expires_at = now + chrono::Duration::hours(IDEMPOTENCY_KEY_TTL_HOURS);
         match self
             .idempotency
@@ -82,7 +81,9 @@ impl OrderService {
                 order_id,
                 same_request: true,
             } => Ok(Placement {
-                order: self.get_order(order_id).await?,
+                order: self
+                    .get_order(&Caller::owner(order.owner().clone()), order_id)
+                    .await?,
                 replayed: true,
             }),
             KeyUse::Repeated { .. } => Err(DomainError::invalid(
@@ -92,111 +93,81 @@ impl OrderService {
         }
     }
 
-    /// The order with this id, or `NotFound`.
-    #[tracing::instrument(name = "get_order", skip(self), err(Display))]
-    pub async fn get_order(&self, id: OrderId) -> Result<Order, DomainError> {
+    fn new_order(&self, caller: &Caller, new: NewOrder, now: DateTime<Utc>) -> Order {
+        let id = OrderId::from_uuid(self.ids.next_id());
+        Order::place(id, caller.as_owner().clone(), new, now)
+    }
+
+    /// The order with this id if the caller may see it, else `NotFound` (whether it exists
+    /// or belongs to somebody else: the answer is the same).
+    #[tracing::instrument(name = "get_order", skip(self, caller))]
+    pub async fn get_order(&self, caller: &Caller, id: OrderId) -> Result<Order, DomainError> {
         self.repository
             .find(id)
             .await?
+            .filter(|order| caller.may_see(order.owner()))
             .ok_or_else(|| DomainError::NotFound {
                 entity: "order",
                 id: id.to_string(),
             })
     }
 
-    /// One page of orders, newest first, and the cursor of the next page if there is one.
-    #[tracing::instrument(name = "list_orders", skip(self), err(Display))]
-    pub async fn list_orders(&self, query: OrderQuery) -> Result<OrderPage, DomainError> {
+    /// One page of the orders the caller may see, newest first, and the cursor of the next
+    /// page if there is one. The query's `owner` is set from the caller.
+    #[tracing::instrument(name = "list_orders", skip(self, caller))]
+    pub async fn list_orders(
+        &self,
+        caller: &Caller,
+        query: OrderQuery,
+    ) -> Result<OrderPage, DomainError> {
         if !(1..=MAX_PAGE_SIZE).contains(&query.limit) {
             return Err(DomainError::invalid(
                 "limit",
                 format!("must be between 1 and {MAX_PAGE_SIZE}"),
             ));
         }
+        let limit = query.limit;
         // One more than asked tells whether another page follows.
         let mut orders = self
             .repository
             .list(&OrderQuery {
-                limit: query.limit + 1,
+                owner: caller.scope().cloned(),
+                limit: limit + 1,
                 ..query
             })
             .await?;
-        let has_more = orders.len() > query.limit as usize;
-        orders.truncate(query.limit as usize);
+        let has_more = orders.len() > limit as usize;
+        orders.truncate(limit as usize);
         let next = has_more
             .then(|| orders.last().map(OrderCursor::after))
             .flatten();
         Ok(OrderPage { orders, next })
     }
 
-    /// Pays a pending order: charges its amount through the payment gateway, then records it
-    /// as paid. `expected_version`, when given, must be the current version (`StaleVersion`
-    /// otherwise). A refused charge is `PaymentDeclined` and a gateway that cannot answer is
-    /// `Unavailable`; in both cases the order stays pending and unchanged.
-    ///
-    /// The order of operations: the rule is checked first (a paid or cancelled order is never
-    /// charged), then the gateway is called, and only an accepted charge is stored. If storing
-    /// fails after the charge (the database went away), the order is still pending at the
-    /// same version, so paying again sends the same idempotency key and the gateway does not
-    /// charge twice. If somebody changed the order in between (a concurrent cancel), storing
-    /// is refused as a `Conflict` and the charge needs a refund: that is logged as an error.
-    #[tracing::instrument(name = "pay_order", skip(self), err(Display))]
-    pub async fn pay_order(
-        &self,
-        id: OrderId,
-        expected_version: Option<i64>,
-    ) -> Result<Order, DomainError> {
-        let mut order = self.current(id, expected_version).await?;
-        let read_version = order.version();
-        let charge = Charge::for_order(&order);
-        order.pay(self.clock.now())?;
-        match self.payments.charge(&charge).await? {
-            ChargeOutcome::Accepted => {}
-            ChargeOutcome::Declined { reason } => return Err(DomainError::PaymentDeclined(reason)),
-        }
-        if let Err(err) = self.repository.update(&order, read_version).await {
-            tracing::error!(
-                order_id = %id,
-                idempotency_key = charge.idempotency_key.as_str(),
-                error = %err,
-                "the charge was accepted but the order could not be recorded as paid"
-            );
-            return Err(err);
-        }
-        Ok(order)
-    }
-
-    /// Cancels a pending order, under the same version rule as [`Self::pay_order`].
-    #[tracing::instrument(name = "cancel_order", skip(self), err(Display))]
+    /// Cancels a pending order, under the same version rule as [`Self::pay_order`]. An order
+    /// whose payment is in progress (`paying`) cannot be cancelled (`RuleViolated`).
+    #[tracing::instrument(name = "cancel_order", skip(self, caller))]
     pub async fn cancel_order(
         &self,
+        caller: &Caller,
         id: OrderId,
         expected_version: Option<i64>,
     ) -> Result<Order, DomainError> {
-        self.transition(id, expected_version, Order::cancel).await
-    }
-
-    /// Read, check the version, apply the rule, write back only if nobody changed it since.
-    async fn transition(
-        &self,
-        id: OrderId,
-        expected_version: Option<i64>,
-        change: fn(&mut Order, DateTime<Utc>) -> Result<(), DomainError>,
-    ) -> Result<Order, DomainError> {
-        let mut order = self.current(id, expected_version).await?;
+        let mut order = self.current(caller, id, expected_version).await?;
         let read_version = order.version();
-        change(&mut order, self.clock.now())?;
+        order.cancel(self.clock.now())?;
         self.repository.update(&order, read_version).await?;
         Ok(order)
     }
 
-    /// The order, if it is at `expected_version` (when given).
+    /// The order, if the caller may see it and it is at `expected_version` (when given).
     async fn current(
         &self,
+        caller: &Caller,
         id: OrderId,
         expected_version: Option<i64>,
     ) -> Result<Order, DomainError> {
-        let order = self.get_order(id).await?;
+        let order = self.get_order(caller, id).await?;
         match expected_version {
             Some(expected) if expected != order.version() => Err(DomainError::StaleVersion {
                 entity: "order",
@@ -229,5 +200,6 @@ pub struct OrderPage {
     pub next: Option<OrderCursor>,
 }
 
+mod paying;
 #[cfg(test)]
 mod tests;

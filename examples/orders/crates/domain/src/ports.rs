@@ -7,7 +7,7 @@ use uuid::Uuid;
 use async_trait::async_trait;
 
 use crate::DomainError;
-use crate::order::{IdempotencyKey, Money, Order, OrderId, OrderStatus};
+use crate::order::{IdempotencyKey, Money, Order, OrderId, OrderStatus, Owner};
 
 /// A position in the newest-first listing of orders: the last order a page ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,9 +25,12 @@ impl OrderCursor {
     }
 }
 
-/// Which orders to list: newest first, optionally of one status, starting after a cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which orders to list: newest first, optionally of one owner and of one status, starting
+/// after a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderQuery {
+    /// Only this owner's orders; `None` for every order (administrators).
+    pub owner: Option<Owner>,
     pub status: Option<OrderStatus>,
     pub after: Option<OrderCursor>,
     /// How many orders at most.
@@ -70,7 +73,8 @@ pub enum KeyUse {
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Stores `order` and the key (with the request's fingerprint, valid until `expires_at`)
-    /// in one transaction. If the key is already taken and not expired, stores nothing and
+    /// in one transaction. Keys are scoped to the order's owner: the same key from two owners
+    /// is two keys. If the owner's key is already taken and not expired, stores nothing and
     /// reports what it stands for; of concurrent requests with one key exactly one stores.
     async fn insert_order_once(
         &self,
@@ -92,7 +96,8 @@ pub struct Charge {
 }
 
 impl Charge {
-    /// The charge that pays `order` at its current version.
+    /// The charge that pays `order` at its current version: the version at which it became
+    /// `paying`, so that every attempt to finish one payment sends the same key.
     pub fn for_order(order: &Order) -> Self {
         Self {
             order_id: order.id(),

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_orders;
 mod m20260101_000002_create_idempotency_keys;
+mod m20261130_000003_scope_orders_to_owners;
 
 /// Every migration of this service, oldest first.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20260101_000001_create_orders::Migration),
             Box::new(m20260101_000002_create_idempotency_keys::Migration),
+            Box::new(m20261130_000003_scope_orders_to_owners::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use domain::DomainError;
-use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId};
+use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId, Owner};
 use domain::ports::{Charge, ChargeOutcome, PaymentGateway};
 use payments::{BreakerOptions, HttpGateway, HttpGatewayOptions};
 use test_support::fake_gateway::{Answer, FakeGateway};
@@ -38,6 +38,7 @@ fn gateway(fake: &FakeGateway, max_retries: u32, failure_threshold: u32) -> Http
 fn charge() -> Charge {
     let order = Order::place(
         OrderId::from_uuid(Uuid::now_v7()),
+        Owner::anonymous(),
         NewOrder {
             customer_email: Email::parse("ada@example.com").unwrap(),
             amount: Money::new(1250, Currency::parse("EUR").unwrap()).unwrap(),

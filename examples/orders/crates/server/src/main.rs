@@ -65,6 +65,9 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         ttl_minutes: u64,
     },
+    /// Delete the idempotency keys that have expired (safe at any time; run it periodically,
+    /// e.g. from a Kubernetes CronJob), and print how many went.
+    PurgeIdempotencyKeys,
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,6 +163,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", verifier.mint(&subject, &scopes, ttl)?);
             Ok(())
         }
+        Command::PurgeIdempotencyKeys => {
+            let loaded = Settings::load()?;
+            let telemetry = telemetry::init(&loaded.settings.telemetry, loaded.profile.as_str())?;
+            loaded.log_warnings();
+            let result = purge_idempotency_keys(&loaded.settings).await;
+            telemetry.shutdown().await;
+            result
+        }
         Command::Migrate { action } => {
             let loaded = Settings::load()?;
             let telemetry = telemetry::init(&loaded.settings.telemetry, loaded.profile.as_str())?;
@@ -200,6 +211,22 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     }
     bound.serve_until(shutdown).await?;
     tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn purge_idempotency_keys(settings: &Settings) -> anyhow::Result<()> {
+    use domain::ports::Clock;
+    let db = startup::connect_database(settings).await?;
+    let store = persistence::SeaOrmIdempotencyStore::new(db.clone());
+    let purged = store
+        .purge_expired(domain::ports::SystemClock.now())
+        .await
+        .context("purging expired idempotency keys failed")?;
+    tracing::info!(purged, "expired idempotency keys purged");
+    println!("purged {purged} expired idempotency keys");
+    db.close()
+        .await
+        .context("closing the database pool failed")?;
     Ok(())
 }
 

@@ -78,6 +78,30 @@ async fn invalid_fields_are_all_reported_at_once(db: TestDatabase) {
     server.stop().await;
 }
 
+async fn control_characters_in_the_note_are_a_422_not_a_500(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    for note in ["nul \u{0} inside", "escape \u{1b}[2J", "bell \u{7}"] {
+        let mut order = new_order();
+        order["note"] = json!(note);
+        let response = authorized(server.client.post(server.url("/api/v1/orders")))
+            .json(&order)
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, 422).await;
+        assert_eq!(body["errors"][0]["field"], "note", "{body}");
+    }
+    let mut order = new_order();
+    order["note"] = json!("two lines\n\tand a tab");
+    let kept = authorized(server.client.post(server.url("/api/v1/orders")))
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), 201, "line breaks and tabs stay allowed");
+    server.stop().await;
+}
+
 async fn malformed_requests_are_problems_not_crashes(db: TestDatabase) {
     let server = TestServer::start(db).await;
     let bad_json = authorized(server.client.post(server.url("/api/v1/orders")))
@@ -170,7 +194,11 @@ async fn transitions_follow_the_rules_and_the_version(db: TestDatabase) {
     .await
     .unwrap();
     assert_eq!(paid.status(), 200);
-    assert_eq!(paid.headers()["etag"], "\"2\"");
+    assert_eq!(
+        paid.headers()["etag"],
+        "\"3\"",
+        "pending 1, paying 2, paid 3"
+    );
     let paid: serde_json::Value = paid.json().await.unwrap();
     assert_eq!(paid["status"], "paid");
 
@@ -292,5 +320,6 @@ on_every_database!(
     transitions_follow_the_rules_and_the_version,
     listing_pages_with_a_cursor_and_filters_by_status,
     invalid_fields_are_all_reported_at_once,
+    control_characters_in_the_note_are_a_422_not_a_500,
     malformed_requests_are_problems_not_crashes,
 );

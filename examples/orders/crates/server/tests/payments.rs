@@ -1,6 +1,7 @@
 //! Paying through the HTTP payment gateway adapter, end to end: the service calls a fake
-//! gateway on 127.0.0.1; an outage is a 503 problem and the order stays pending; once the
-//! gateway is back, paying again succeeds and the gateway saw one charge key throughout.
+//! gateway on 127.0.0.1; an outage is a 503 problem and the order stays paying (it cannot be
+//! cancelled); once the gateway is back, paying again succeeds and the gateway saw one charge
+//! key throughout. Concurrent pay and cancel never end charged and cancelled.
 // Test code: a panic is how a failed expectation reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -105,13 +106,26 @@ async fn an_outage_is_a_503_and_paying_succeeds_once_the_gateway_is_back(db: Tes
         2,
         "an open breaker answers without calling"
     );
-    assert_eq!(status_of(&server, &id).await, "pending");
+    assert_eq!(
+        status_of(&server, &id).await,
+        "paying",
+        "the charge may have been taken"
+    );
+    let cancel = authorized(
+        server
+            .client
+            .post(server.url(&format!("/api/v1/orders/{id}/cancel"))),
+    )
+    .send()
+    .await
+    .unwrap();
+    problem(cancel, 409).await;
 
     gateway.answer(Answer::Accept);
     tokio::time::sleep(COOL_DOWN + Duration::from_millis(50)).await;
     let paid = pay(&server, &id).await;
     assert_eq!(paid.status(), 200);
-    assert_eq!(paid.headers()["etag"], "\"2\"");
+    assert_eq!(paid.headers()["etag"], "\"3\"");
     assert_eq!(status_of(&server, &id).await, "paid");
 
     let keys: Vec<_> = gateway
@@ -119,7 +133,7 @@ async fn an_outage_is_a_503_and_paying_succeeds_once_the_gateway_is_back(db: Tes
         .into_iter()
         .map(|r| r.idempotency_key)
         .collect();
-    let key = Some(format!("{id}-v1"));
+    let key = Some(format!("{id}-v2"));
     assert_eq!(
         keys,
         [key.clone(), key.clone(), key],
@@ -149,7 +163,69 @@ async fn a_declined_payment_is_a_422_and_the_order_stays_pending(db: TestDatabas
     server.stop().await;
 }
 
+/// 40 orders, each paid and cancelled at the same time while the gateway takes 50 ms to
+/// answer: each ends either paid (and charged) or cancelled (and never charged).
+async fn concurrent_pay_and_cancel_end_paid_or_cancelled_never_both(db: TestDatabase) {
+    let gateway = FakeGateway::start().await;
+    gateway.answer(Answer::Stall(Duration::from_millis(50)));
+    let url = gateway.url.clone();
+    let server = TestServer::start_with(db, move |settings| {
+        settings.payments.mode = PaymentsMode::Http;
+        settings.payments.url = Some(url);
+        settings.payments.timeout = Duration::from_secs(5);
+    })
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        ids.push(place(&server).await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, id) in ids.iter().enumerate() {
+        let (client, base) = (server.client.clone(), server.base_url.clone());
+        let id = id.clone();
+        tasks.spawn(async move {
+            let pay = authorized(client.post(format!("{base}/api/v1/orders/{id}/pay"))).send();
+            let cancel = async {
+                // Every other cancel lands while the charge is in flight.
+                tokio::time::sleep(Duration::from_millis(if n % 2 == 0 { 0 } else { 20 })).await;
+                authorized(client.post(format!("{base}/api/v1/orders/{id}/cancel")))
+                    .send()
+                    .await
+            };
+            let (paid, cancelled) = tokio::join!(pay, cancel);
+            for response in [paid.unwrap(), cancelled.unwrap()] {
+                let status = response.status().as_u16();
+                assert!(
+                    status == 200 || status == 409,
+                    "{status}: {}",
+                    response.text().await.unwrap()
+                );
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+
+    let charged: Vec<String> = gateway
+        .received()
+        .into_iter()
+        .filter_map(|r| r.idempotency_key)
+        .collect();
+    for id in &ids {
+        let was_charged = charged.iter().any(|key| key.starts_with(id.as_str()));
+        let status = status_of(&server, id).await;
+        match status.as_str() {
+            "paid" => assert!(was_charged, "{id} paid without a charge"),
+            "cancelled" => assert!(!was_charged, "{id} was charged and cancelled"),
+            other => panic!("{id} ended {other}"),
+        }
+    }
+    server.stop().await;
+}
+
 on_every_database!(
+    concurrent_pay_and_cancel_end_paid_or_cancelled_never_both,
     an_outage_is_a_503_and_paying_succeeds_once_the_gateway_is_back,
     a_declined_payment_is_a_422_and_the_order_stays_pending,
 );

@@ -36,7 +36,7 @@ pub struct CreateOrderRequest {
     #[oai(validator(pattern = "^[A-Z]{3}$"))]
     #[validate(custom(function = "valid_currency"))]
     pub currency: Lenient<String>,
-    /// A free-text note.
+    /// A free-text note: no control characters but tab and line breaks.
     #[oai(validator(max_length = 500))]
     #[validate(custom(function = "valid_note"))]
     pub note: Option<Lenient<String>>,
@@ -88,11 +88,13 @@ impl TryFrom<CreateOrderRequest> for NewOrder {
     }
 }
 
-/// Where an order is in its life; `paid` and `cancelled` are final.
+/// Where an order is in its life; `paying` while its charge is in progress; `paid` and
+/// `cancelled` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "OrderStatus", rename_all = "lowercase")]
 pub enum OrderStatusDto {
     Pending,
+    Paying,
     Paid,
     Cancelled,
 }
@@ -101,6 +103,7 @@ impl From<OrderStatusDto> for OrderStatus {
     fn from(status: OrderStatusDto) -> Self {
         match status {
             OrderStatusDto::Pending => Self::Pending,
+            OrderStatusDto::Paying => Self::Paying,
             OrderStatusDto::Paid => Self::Paid,
             OrderStatusDto::Cancelled => Self::Cancelled,
         }
@@ -111,6 +114,7 @@ impl From<OrderStatus> for OrderStatusDto {
     fn from(status: OrderStatus) -> Self {
         match status {
             OrderStatus::Pending => Self::Pending,
+            OrderStatus::Paying => Self::Paying,
             OrderStatus::Paid => Self::Paid,
             OrderStatus::Cancelled => Self::Cancelled,
         }

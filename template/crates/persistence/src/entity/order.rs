@@ -6,6 +6,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Who the order belongs to (the token's subject).
+    pub owner: String,
     pub customer_email: String,
     pub amount_minor: i64,
     pub currency: String,

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::TestDatabase;
 
+/// The service binary under test.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_{{project-name}}");
+/// The project's `config/` directory.
 pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
 
 pub struct ServiceProcess {

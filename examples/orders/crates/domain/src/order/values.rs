@@ -118,7 +118,28 @@ impl Money {
     }
 }
 
-/// A bounded free-text note.
+/// The rule for every free-text field: no control characters (NUL cannot be stored by
+/// PostgreSQL, and the others corrupt logs and terminals), except tab and line breaks where
+/// `multi_line` allows them.
+pub fn check_free_text(
+    field: &'static str,
+    raw: &str,
+    multi_line: bool,
+) -> Result<(), DomainError> {
+    let allowed = |c: char| multi_line && matches!(c, '\t' | '\n' | '\r');
+    if raw.chars().any(|c| c.is_control() && !allowed(c)) {
+        let message = if multi_line {
+            "must not contain control characters other than tab and line breaks"
+        } else {
+            "must not contain control characters"
+        };
+        return Err(DomainError::invalid(field, message));
+    }
+    Ok(())
+}
+
+/// A bounded free-text note: at most 500 characters, no control characters but tab and line
+/// breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note(String);
 
@@ -130,6 +151,7 @@ impl Note {
                 "must be at most 500 characters",
             ));
         }
+        check_free_text("note", raw, true)?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -138,10 +160,12 @@ impl Note {
     }
 }
 
-/// Where an order is in its life. `Paid` and `Cancelled` are final.
+/// Where an order is in its life. `Paying` means a charge was (or is being) sent to the
+/// payment gateway and its outcome is not recorded yet. `Paid` and `Cancelled` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     Pending,
+    Paying,
     Paid,
     Cancelled,
 }
@@ -150,13 +174,14 @@ impl OrderStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Paying => "paying",
             Self::Paid => "paid",
             Self::Cancelled => "cancelled",
         }
     }
 
     pub fn is_final(self) -> bool {
-        !matches!(self, Self::Pending)
+        matches!(self, Self::Paid | Self::Cancelled)
     }
 }
 
@@ -166,11 +191,12 @@ impl FromStr for OrderStatus {
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         match raw {
             "pending" => Ok(Self::Pending),
+            "paying" => Ok(Self::Paying),
             "paid" => Ok(Self::Paid),
             "cancelled" => Ok(Self::Cancelled),
             _ => Err(DomainError::invalid(
                 "status",
-                "must be one of pending, paid, cancelled",
+                "must be one of pending, paying, paid, cancelled",
             )),
         }
     }
@@ -259,6 +285,20 @@ mod tests {
     }
 
     #[test]
+    fn notes_refuse_control_characters_but_keep_line_breaks() {
+        assert!(Note::parse("two\nlines\twith a tab\r\n").is_ok());
+        for bad in [
+            "nul\0here",
+            "bell\u{7}",
+            "escape\u{1b}[31m",
+            "del\u{7f}",
+            "c1\u{85}",
+        ] {
+            assert!(Note::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
     fn payment_keys_name_the_order_and_version_and_are_valid_keys() {
         let id = OrderId::from_uuid(Uuid::from_u128(0xabc));
         let key = IdempotencyKey::for_payment(id, i64::MAX);
@@ -274,6 +314,7 @@ mod tests {
     fn status_round_trips_through_text() {
         for status in [
             OrderStatus::Pending,
+            OrderStatus::Paying,
             OrderStatus::Paid,
             OrderStatus::Cancelled,
         ] {

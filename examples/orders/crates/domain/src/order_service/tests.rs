@@ -8,7 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use super::*;
-use crate::order::{Currency, Email, IdempotencyKey, Money, OrderStatus};
+use crate::order::{Currency, Email, IdempotencyKey, Money, OrderStatus, Owner};
+use crate::ports::{Charge, ChargeOutcome};
 
 /// An in-memory repository: enough to test the use cases without I/O.
 #[derive(Default)]
@@ -51,6 +52,7 @@ impl OrderRepository for InMemoryOrders {
         orders.sort_by_key(|o| std::cmp::Reverse((o.created_at(), o.id())));
         Ok(orders
             .into_iter()
+            .filter(|o| query.owner.as_ref().is_none_or(|owner| o.owner() == owner))
             .filter(|o| query.status.is_none_or(|status| o.status() == status))
             .filter(|o| {
                 query
@@ -65,7 +67,7 @@ impl OrderRepository for InMemoryOrders {
 /// Keys in memory, inserting into the shared in-memory orders.
 struct InMemoryKeys {
     orders: Arc<InMemoryOrders>,
-    keys: Mutex<HashMap<String, (OrderId, String)>>,
+    keys: Mutex<HashMap<(Owner, String), (OrderId, String)>>,
 }
 
 #[async_trait]
@@ -77,7 +79,8 @@ impl IdempotencyStore for InMemoryKeys {
         order: &Order,
         _expires_at: DateTime<Utc>,
     ) -> Result<KeyUse, DomainError> {
-        let known = self.keys.lock().unwrap().get(key.as_str()).cloned();
+        let scoped = (order.owner().clone(), key.as_str().to_owned());
+        let known = self.keys.lock().unwrap().get(&scoped).cloned();
         if let Some((order_id, first)) = known {
             return Ok(KeyUse::Repeated {
                 order_id,
@@ -86,10 +89,7 @@ impl IdempotencyStore for InMemoryKeys {
         }
         self.orders.insert(order).await?;
         let entry = (order.id(), fingerprint.to_owned());
-        self.keys
-            .lock()
-            .unwrap()
-            .insert(key.as_str().to_owned(), entry);
+        self.keys.lock().unwrap().insert(scoped, entry);
         Ok(KeyUse::First)
     }
 }
@@ -178,6 +178,11 @@ fn service(id: Uuid) -> OrderService {
     )
 }
 
+/// The caller of most tests.
+fn ada() -> Caller {
+    Caller::owner(Owner::parse("ada").unwrap())
+}
+
 fn new_order() -> NewOrder {
     NewOrder {
         customer_email: Email::parse("ada@example.com").unwrap(),
@@ -190,16 +195,16 @@ fn new_order() -> NewOrder {
 async fn placed_orders_can_be_read_back() {
     let id = Uuid::from_u128(7);
     let orders = service(id);
-    let placed = orders.place_order(new_order()).await.unwrap();
+    let placed = orders.place_order(&ada(), new_order()).await.unwrap();
     assert_eq!(placed.id().as_uuid(), id);
     assert_eq!(placed.status(), OrderStatus::Pending);
-    assert_eq!(orders.get_order(placed.id()).await.unwrap(), placed);
+    assert_eq!(orders.get_order(&ada(), placed.id()).await.unwrap(), placed);
 }
 
 #[tokio::test]
 async fn a_missing_order_is_not_found() {
     let err = service(Uuid::from_u128(1))
-        .get_order(OrderId::from_uuid(Uuid::from_u128(2)))
+        .get_order(&ada(), OrderId::from_uuid(Uuid::from_u128(2)))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -214,8 +219,8 @@ async fn a_missing_order_is_not_found() {
 #[tokio::test]
 async fn repository_conflicts_reach_the_caller_unchanged() {
     let orders = service(Uuid::from_u128(3));
-    orders.place_order(new_order()).await.unwrap();
-    let err = orders.place_order(new_order()).await.unwrap_err();
+    orders.place_order(&ada(), new_order()).await.unwrap();
+    let err = orders.place_order(&ada(), new_order()).await.unwrap_err();
     assert!(matches!(err, DomainError::Conflict(_)));
 }
 
@@ -249,8 +254,11 @@ fn sequential_service() -> OrderService {
 #[tokio::test]
 async fn paying_checks_the_expected_version() {
     let orders = sequential_service();
-    let order = orders.place_order(new_order()).await.unwrap();
-    let err = orders.pay_order(order.id(), Some(7)).await.unwrap_err();
+    let order = orders.place_order(&ada(), new_order()).await.unwrap();
+    let err = orders
+        .pay_order(&ada(), order.id(), Some(7))
+        .await
+        .unwrap_err();
     assert!(matches!(
         err,
         DomainError::StaleVersion {
@@ -260,14 +268,18 @@ async fn paying_checks_the_expected_version() {
         }
     ));
     assert_eq!(
-        orders.get_order(order.id()).await.unwrap().status(),
+        orders.get_order(&ada(), order.id()).await.unwrap().status(),
         OrderStatus::Pending
     );
 
-    let paid = orders.pay_order(order.id(), Some(1)).await.unwrap();
-    assert_eq!((paid.status(), paid.version()), (OrderStatus::Paid, 2));
+    let paid = orders.pay_order(&ada(), order.id(), Some(1)).await.unwrap();
     assert_eq!(
-        orders.get_order(order.id()).await.unwrap(),
+        (paid.status(), paid.version()),
+        (OrderStatus::Paid, 3),
+        "via paying"
+    );
+    assert_eq!(
+        orders.get_order(&ada(), order.id()).await.unwrap(),
         paid,
         "the change was stored"
     );
@@ -276,78 +288,37 @@ async fn paying_checks_the_expected_version() {
 #[tokio::test]
 async fn a_paid_order_cannot_be_cancelled() {
     let orders = sequential_service();
-    let order = orders.place_order(new_order()).await.unwrap();
-    orders.pay_order(order.id(), None).await.unwrap();
-    let err = orders.cancel_order(order.id(), None).await.unwrap_err();
+    let order = orders.place_order(&ada(), new_order()).await.unwrap();
+    orders.pay_order(&ada(), order.id(), None).await.unwrap();
+    let err = orders
+        .cancel_order(&ada(), order.id(), None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, DomainError::RuleViolated(_)));
-}
-
-#[tokio::test]
-async fn listing_pages_newest_first_until_the_end() {
-    let orders = sequential_service();
-    let mut placed = Vec::new();
-    for _ in 0..5 {
-        placed.push(orders.place_order(new_order()).await.unwrap().id());
-    }
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let page = orders
-            .list_orders(OrderQuery {
-                status: None,
-                after,
-                limit: 2,
-            })
-            .await
-            .unwrap();
-        seen.extend(page.orders.iter().map(Order::id));
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    placed.reverse();
-    assert_eq!(seen, placed, "every order once, newest first");
-}
-
-#[tokio::test]
-async fn listing_filters_by_status_and_checks_the_limit() {
-    let orders = sequential_service();
-    let first = orders.place_order(new_order()).await.unwrap();
-    orders.place_order(new_order()).await.unwrap();
-    orders.cancel_order(first.id(), None).await.unwrap();
-    let query = OrderQuery {
-        status: Some(OrderStatus::Cancelled),
-        after: None,
-        limit: 10,
-    };
-    let page = orders.list_orders(query).await.unwrap();
-    assert_eq!(page.orders.len(), 1);
-    assert_eq!(page.orders[0].id(), first.id());
-    assert_eq!(page.next, None);
-    for limit in [0, MAX_PAGE_SIZE + 1] {
-        let query = OrderQuery {
-            status: None,
-            after: None,
-            limit,
-        };
-        assert!(orders.list_orders(query).await.is_err(), "limit {limit}");
-    }
 }
 
 #[tokio::test]
 async fn an_idempotency_key_places_one_order_and_refuses_another_request() {
     let orders = sequential_service();
     let key = IdempotencyKey::parse("client-42").unwrap();
-    let first = orders.place_order_once(new_order(), &key).await.unwrap();
+    let first = orders
+        .place_order_once(&ada(), new_order(), &key)
+        .await
+        .unwrap();
     assert!(!first.replayed);
-    let again = orders.place_order_once(new_order(), &key).await.unwrap();
+    let again = orders
+        .place_order_once(&ada(), new_order(), &key)
+        .await
+        .unwrap();
     assert!(again.replayed);
     assert_eq!(again.order, first.order);
 
     let mut different = new_order();
     different.note = Some(crate::order::Note::parse("another").unwrap());
-    let err = orders.place_order_once(different, &key).await.unwrap_err();
+    let err = orders
+        .place_order_once(&ada(), different, &key)
+        .await
+        .unwrap_err();
     assert!(matches!(
         err,
         DomainError::Invalid {
@@ -366,4 +337,6 @@ fn idempotency_keys_are_bounded_visible_ascii() {
     }
 }
 
+mod listing;
+mod ownership;
 mod paying;

@@ -3,12 +3,12 @@
 
 use super::*;
 
-/// Orders in memory whose next `update` fails with `Unavailable` while `fail_update` is set:
-/// a database lost between the charge and the write.
+/// Orders in memory whose next `update` to the status in `fail_update` fails with
+/// `Unavailable`: a database lost between the charge and the write.
 #[derive(Default)]
 struct FlakyOrders {
     inner: InMemoryOrders,
-    fail_update: Mutex<bool>,
+    fail_update: Mutex<Option<OrderStatus>>,
 }
 
 #[async_trait]
@@ -22,7 +22,15 @@ impl OrderRepository for FlakyOrders {
     }
 
     async fn update(&self, order: &Order, expected_version: i64) -> Result<(), DomainError> {
-        if std::mem::take(&mut *self.fail_update.lock().unwrap()) {
+        let fail = {
+            let mut fail = self.fail_update.lock().unwrap();
+            let hit = *fail == Some(order.status());
+            if hit {
+                *fail = None;
+            }
+            hit
+        };
+        if fail {
             return Err(DomainError::unavailable("the database is unavailable"));
         }
         self.inner.update(order, expected_version).await
@@ -63,11 +71,11 @@ fn fixture(outcome: Result<ChargeOutcome, DomainError>) -> Fixture {
 
 impl Fixture {
     async fn place(&self) -> Order {
-        self.orders.place_order(new_order()).await.unwrap()
+        self.orders.place_order(&ada(), new_order()).await.unwrap()
     }
 
     async fn stored(&self, order: &Order) -> Order {
-        self.orders.get_order(order.id()).await.unwrap()
+        self.orders.get_order(&ada(), order.id()).await.unwrap()
     }
 }
 
@@ -75,8 +83,8 @@ impl Fixture {
 async fn an_accepted_charge_pays_the_order_once_with_the_versions_key() {
     let fixture = fixture(Ok(ChargeOutcome::Accepted));
     let order = fixture.place().await;
-    let paid = fixture.orders.pay_order(order.id(), Some(1)).await.unwrap();
-    assert_eq!((paid.status(), paid.version()), (OrderStatus::Paid, 2));
+    let paid = fixture.orders.pay_order(&ada(), order.id(), Some(1)).await.unwrap();
+    assert_eq!((paid.status(), paid.version()), (OrderStatus::Paid, 3));
     assert_eq!(fixture.stored(&order).await, paid);
     let charges = fixture.gateway.charges.lock().unwrap().clone();
     assert_eq!(
@@ -84,7 +92,7 @@ async fn an_accepted_charge_pays_the_order_once_with_the_versions_key() {
         [Charge {
             order_id: order.id(),
             amount: order.amount(),
-            idempotency_key: IdempotencyKey::parse(&format!("{}-v1", order.id())).unwrap(),
+            idempotency_key: IdempotencyKey::parse(&format!("{}-v2", order.id())).unwrap(),
         }]
     );
 }
@@ -98,14 +106,16 @@ async fn a_declined_charge_leaves_the_order_pending_and_unchanged() {
     let order = fixture.place().await;
     let err = fixture
         .orders
-        .pay_order(order.id(), None)
+        .pay_order(&ada(), order.id(), None)
         .await
         .unwrap_err();
     assert_eq!(
         err,
         DomainError::PaymentDeclined("insufficient funds".to_owned())
     );
-    assert_eq!(fixture.stored(&order).await, order);
+    let stored = fixture.stored(&order).await;
+    assert_eq!((stored.status(), stored.version()), (OrderStatus::Pending, 3), "via paying");
+    fixture.orders.cancel_order(&ada(), order.id(), None).await.unwrap();
 }
 
 #[tokio::test]
@@ -118,19 +128,22 @@ async fn an_unavailable_gateway_leaves_the_order_pending_and_says_when_to_retry(
     let order = fixture.place().await;
     let err = fixture
         .orders
-        .pay_order(order.id(), None)
+        .pay_order(&ada(), order.id(), None)
         .await
         .unwrap_err();
     assert_eq!(
         err, unavailable,
         "the gateway's answer reaches the caller unchanged"
     );
-    assert_eq!(fixture.stored(&order).await, order);
+    let stored = fixture.stored(&order).await;
+    assert_eq!(stored.status(), OrderStatus::Paying, "the charge may have been taken");
+    let refused = fixture.orders.cancel_order(&ada(), order.id(), None).await.unwrap_err();
+    assert!(matches!(refused, DomainError::RuleViolated(_)), "{refused:?}");
 
     fixture.gateway.answer(Ok(ChargeOutcome::Accepted));
-    let paid = fixture.orders.pay_order(order.id(), None).await.unwrap();
+    let paid = fixture.orders.pay_order(&ada(), order.id(), None).await.unwrap();
     assert_eq!(paid.status(), OrderStatus::Paid);
-    let key = format!("{}-v1", order.id());
+    let key = format!("{}-v2", order.id());
     assert_eq!(
         fixture.gateway.keys(),
         [key.clone(), key],
@@ -144,17 +157,17 @@ async fn orders_that_cannot_be_paid_are_never_charged() {
     let order = fixture.place().await;
     let stale = fixture
         .orders
-        .pay_order(order.id(), Some(5))
+        .pay_order(&ada(), order.id(), Some(5))
         .await
         .unwrap_err();
     assert!(
         matches!(stale, DomainError::StaleVersion { .. }),
         "{stale:?}"
     );
-    fixture.orders.cancel_order(order.id(), None).await.unwrap();
+    fixture.orders.cancel_order(&ada(), order.id(), None).await.unwrap();
     let refused = fixture
         .orders
-        .pay_order(order.id(), None)
+        .pay_order(&ada(), order.id(), None)
         .await
         .unwrap_err();
     assert!(
@@ -168,21 +181,22 @@ async fn orders_that_cannot_be_paid_are_never_charged() {
 async fn a_write_lost_after_the_charge_is_retried_with_the_same_key() {
     let fixture = fixture(Ok(ChargeOutcome::Accepted));
     let order = fixture.place().await;
-    *fixture.repository.fail_update.lock().unwrap() = true;
+    *fixture.repository.fail_update.lock().unwrap() = Some(OrderStatus::Paid);
     let err = fixture
         .orders
-        .pay_order(order.id(), None)
+        .pay_order(&ada(), order.id(), None)
         .await
         .unwrap_err();
     assert!(matches!(err, DomainError::Unavailable { .. }), "{err:?}");
+    let stored = fixture.stored(&order).await;
     assert_eq!(
-        fixture.stored(&order).await,
-        order,
-        "still pending at version 1"
+        (stored.status(), stored.version()),
+        (OrderStatus::Paying, 2),
+        "still paying at version 2"
     );
 
-    let paid = fixture.orders.pay_order(order.id(), None).await.unwrap();
-    assert_eq!((paid.status(), paid.version()), (OrderStatus::Paid, 2));
+    let paid = fixture.orders.pay_order(&ada(), order.id(), None).await.unwrap();
+    assert_eq!((paid.status(), paid.version()), (OrderStatus::Paid, 3));
     let keys = fixture.gateway.keys();
     assert_eq!(keys.len(), 2);
     assert_eq!(
