@@ -89,7 +89,6 @@ impl Report {
     }
 }
 
-
 pub struct Secs(pub Duration);
 
 impl fmt::Display for Secs {
@@ -97,4 +96,3 @@ impl fmt::Display for Secs {
         write!(f, "{:.1}s", self.0.as_secs_f64())
     }
 }
-

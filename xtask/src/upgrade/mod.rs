@@ -17,6 +17,8 @@
 pub mod git;
 mod init;
 mod lock;
+#[cfg(test)]
+mod lock_init_tests;
 pub mod merge;
 pub mod rendering;
 pub mod scenario;

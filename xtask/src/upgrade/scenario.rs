@@ -317,7 +317,7 @@ fn check_team_upgrade(
     println!("ok: {CONFIG}: conflict with the team's side and the template's side");
 
     ensure!(
-        after.get(TEAM_FILE).is_some(),
+        after.contains_key(TEAM_FILE),
         "the team's own file {TEAM_FILE} is lost"
     );
     let edited = [
@@ -330,7 +330,9 @@ fn check_team_upgrade(
         ANSWERS_FILE,
     ];
     let mut checked = 0;
-    for path in n.keys().chain(b.keys()).chain(after.keys()) {
+    let paths: std::collections::BTreeSet<&String> =
+        n.keys().chain(b.keys()).chain(after.keys()).collect();
+    for path in paths {
         if edited.contains(&path.as_str()) {
             continue;
         }
