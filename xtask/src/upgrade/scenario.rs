@@ -65,10 +65,13 @@ pub fn run(root: &Path, work: &Path) -> Result<Ran> {
     if work.exists() {
         fs::remove_dir_all(work).with_context(|| format!("removing {}", work.display()))?;
     }
-    let scratch = work.join("scratch");
+    // The exported templates go outside the repository: a `cargo-generate.toml` under it
+    // besides `template/`'s would break every later rendering (`render::check_layout`).
+    let scratch = tempfile::tempdir().context("creating a scratch directory")?;
+    let scratch = scratch.path();
     let (old, new) = (work.join("old").join(NAME), work.join("new").join(NAME));
-    rendering::render_commit(root, OLD_COMMIT, NAME, &[], &[], &scratch, &old)?;
-    rendering::render_commit(root, &head, NAME, &[], &[], &scratch, &new)?;
+    rendering::render_commit(root, OLD_COMMIT, NAME, &[], &[], scratch, &old)?;
+    rendering::render_commit(root, &head, NAME, &[], &[], scratch, &new)?;
     let (b, n) = (read_tree(&old)?, read_tree(&new)?);
     ensure!(
         b.get(DELETED) != n.get(DELETED) && n.contains_key(DELETED),
