@@ -68,6 +68,8 @@ pub struct Report {
     pub from: String,
     pub to: String,
     pub defaulted: Vec<Answer>,
+    /// Answers left out or defaulted in the starting point's rendering, and similar remarks.
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -161,8 +163,22 @@ pub fn upgrade(repo: &Path, args: &Args) -> Result<Report> {
         scratch.path(),
         &new,
     )?;
+    let mut notes = Vec::new();
+    for key in &old_rendering.unknown {
+        notes.push(format!(
+            "the recorded answer `{key}` is not an option of {}: left out of its rendering",
+            short(&from)
+        ));
+    }
+    for (key, value) in &old_rendering.defaulted {
+        notes.push(format!(
+            "`{key}` was not recorded: the starting point is rendered with its default {key}={value}"
+        ));
+    }
     for key in &new_rendering.unknown {
-        println!("note: the recorded answer `{key}` is not an option of the target: left out");
+        notes.push(format!(
+            "the recorded answer `{key}` is not an option of the target: left out"
+        ));
     }
     let version = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_owned());
     let labels = merge::Labels {
@@ -213,6 +229,7 @@ pub fn upgrade(repo: &Path, args: &Args) -> Result<Report> {
         from,
         to,
         defaulted: new_rendering.defaulted,
+        notes,
     })
 }
 
@@ -248,6 +265,9 @@ fn short(commit: &str) -> &str {
 
 /// The table (every file the upgrade changes or that the team had changed), then next steps.
 pub(crate) fn print(report: &Report, args: &Args) {
+    for note in &report.notes {
+        println!("note: {note}");
+    }
     for (key, value) in &report.defaulted {
         println!(
             "defaulted: `{key}` is new or was not recorded: {key}={value} (--define {key}=... to choose)"

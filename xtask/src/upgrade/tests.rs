@@ -275,7 +275,9 @@ fn refusals_and_the_default_target() {
     );
     fs::remove_file(svc.join("wip.md")).unwrap();
     // A rendering of a dirty template cannot be reproduced: --from is needed.
-    let answers = read(&svc, ".template-answers.toml").replace(&v1, &format!("{v1}-dirty"));
+    // ... and an answer neither template knows is left out, and said so.
+    let answers = read(&svc, ".template-answers.toml").replace(&v1, &format!("{v1}-dirty"))
+        + "legacy = \"1\"\n";
     put(&svc, ".template-answers.toml", answers);
     commit(&svc, "dirty rendering");
     let err = upgrade(repo, &no_to).unwrap_err().to_string();
@@ -285,6 +287,12 @@ fn refusals_and_the_default_target() {
     from.define = vec![("extra".to_owned(), "chosen".to_owned())];
     let report = upgrade(repo, &from).unwrap();
     assert!(report.defaulted.is_empty());
+    let legacy = report
+        .notes
+        .iter()
+        .filter(|n| n.contains("`legacy`"))
+        .count();
+    assert_eq!(legacy, 2, "{:?}", report.notes);
     assert_eq!(read(&svc, "added.md"), "new in v2: chosen\n");
     // No answers file: the message names --init-answers.
     fs::remove_file(svc.join(".template-answers.toml")).unwrap();
