@@ -283,22 +283,26 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     }
 
     let upgrade_work = root.join("target/upgrade");
+    // Whether this run's `upgrade` step left an upgraded service (None: the step did not run,
+    // and `upgrade-ci` uses the one a previous run left, if any).
+    let mut upgraded = None;
     if args.runs(Step::Upgrade) {
         let mut skipped = None;
-        report.step("upgrade", || {
+        let passed = report.step("upgrade", || {
             if let scenario::Ran::Skipped(why) = scenario::run(root, &upgrade_work)? {
                 skipped = Some(why);
             }
             Ok(())
         });
-        if let Some(why) = skipped {
+        if let Some(why) = &skipped {
             report.rows.pop();
-            report.skip("upgrade", &why);
+            report.skip("upgrade", why);
         }
+        upgraded = Some(passed && skipped.is_none());
     }
     if args.runs(Step::UpgradeCi) {
         let service = scenario::upgraded_service(&upgrade_work);
-        if service.is_dir() {
+        if upgraded != Some(false) && service.is_dir() {
             report.step("ci of the upgraded service", || {
                 mark_modified_now(&service)?;
                 cargo(
