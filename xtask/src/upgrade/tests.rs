@@ -299,3 +299,15 @@ fn refusals_and_the_default_target() {
     let err = upgrade(repo, &no_to).unwrap_err().to_string();
     assert!(err.contains("--init-answers"), "{err}");
 }
+
+#[test]
+fn the_ci_scenario_skips_when_history_lacks_its_old_commit() {
+    let (repo, _, _) = template_repo();
+    let work = tempfile::tempdir().unwrap();
+    let ran = scenario::run(repo.path(), &work.path().join("upgrade")).unwrap();
+    assert!(
+        matches!(&ran, scenario::Ran::Skipped(why) if why.contains("--unshallow")),
+        "{ran:?}"
+    );
+    assert!(!work.path().join("upgrade").exists(), "nothing is rendered");
+}
