@@ -6,6 +6,8 @@
 //! - `examples [--check]`: refresh `examples/orders` from the template, or check it for drift;
 //! - `ci`: everything CI checks, including building and testing every rendering, and the
 //!   commands named in the documentation (`docs_check.rs`);
+//! - `upgrade --project <dir>`: bring a service generated from this template up to a newer
+//!   template commit, merging three ways (`upgrade/`);
 //! - `compare`: the service measured side by side with the bare poem handler and other
 //!   generators' apps (`compare/`).
 //!
@@ -23,6 +25,7 @@ mod docs_check;
 mod openapi;
 mod provenance;
 mod render;
+mod upgrade;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -77,6 +80,10 @@ enum Cmd {
     /// Measure the service side by side with the bare poem handler (the ceiling) and, with
     /// --loco, a Loco app: requests per second, p50/p99, memory, start-up, binary size (wrk).
     Compare(compare::Args),
+    /// Bring a service generated from this template up to a newer template commit: render the
+    /// recorded and the target commit with the service's answers and merge the difference into
+    /// the service three ways (conflict markers where both changed the same lines).
+    Upgrade(upgrade::Args),
 }
 
 fn parse_define(s: &str) -> Result<Answer> {
@@ -103,6 +110,7 @@ fn main() -> Result<()> {
         Cmd::Openapi => openapi::regenerate(&root),
         Cmd::Ci(args) => ci::run(&root, &args),
         Cmd::Compare(args) => compare::run(&root, &args),
+        Cmd::Upgrade(args) => upgrade::command(&root, &args),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Where a rendering came from: `cargo xtask new` adds the template repository's commit to
 //! the rendering's `.template-answers.toml`, next to the answers and the template version the
-//! template itself writes there. `docs/upgrading.md` uses both to re-render a service's
+//! template itself writes there. `cargo xtask upgrade` uses both to re-render a service's
 //! starting point. CI renderings and `examples/` do not get it, so they stay reproducible.
 
 use std::fs;
@@ -29,16 +29,29 @@ pub fn record_template_commit(template_root: &Path, out_dir: &Path) -> Result<Op
         return Ok(None);
     };
     let dirty = git(&["status", "--porcelain", "--", "template"]).is_some_and(|s| !s.is_empty());
-    let commit = if dirty { format!("{head}-dirty") } else { head };
+    let commit = if dirty {
+        format!("{head}{DIRTY_SUFFIX}")
+    } else {
+        head
+    };
+    Ok(record_commit(out_dir, &commit)?.then_some(commit))
+}
+
+/// Appended to the recorded commit when `template/` had uncommitted changes: such a rendering
+/// cannot be reproduced from the commit alone, and `cargo xtask upgrade` says so.
+pub const DIRTY_SUFFIX: &str = "-dirty";
+
+/// Writes `commit` into `out_dir`'s answers file; `false` when it has none (or no `[template]`).
+pub fn record_commit(out_dir: &Path, commit: &str) -> Result<bool> {
     let file = out_dir.join(ANSWERS_FILE);
     let Ok(text) = fs::read_to_string(&file) else {
-        return Ok(None);
+        return Ok(false);
     };
-    let Some(updated) = with_commit(&text, &commit) else {
-        return Ok(None);
+    let Some(updated) = with_commit(&text, commit) else {
+        return Ok(false);
     };
     fs::write(&file, updated).with_context(|| format!("writing {}", file.display()))?;
-    Ok(Some(commit))
+    Ok(true)
 }
 
 /// `text` with `commit = "<commit>"` after the `version` line of its `[template]` table.

@@ -7,11 +7,15 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
+use crate::upgrade::scenario;
 use crate::{answers, check, compare, docs_check, render};
+
+mod report;
+
+use report::{Outcome, Report};
 
 /// The steps of `cargo xtask ci`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -20,6 +24,9 @@ pub enum Step {
     Fmt,
     /// `cargo clippy --workspace --all-targets -- -D warnings` on this workspace.
     Clippy,
+    /// `cargo test --workspace` on this workspace (the xtask's own tests, the upgrade's merge
+    /// rules on small template repositories among them).
+    Test,
     /// Check that every command in the docs' ```sh blocks names a real command and path.
     Docs,
     /// Render every combination of the template's bool options into `target/renders/`.
@@ -30,6 +37,12 @@ pub enum Step {
     RenderCi,
     /// Check that `examples/orders` is what the template renders with default answers.
     Examples,
+    /// `cargo xtask upgrade` on fresh renderings: a service rendered at an older commit, with
+    /// team edits, upgraded to HEAD (see `upgrade/scenario.rs`); into `target/upgrade/`.
+    Upgrade,
+    /// Run the upgraded service's own `cargo xtask ci` (conflict resolved), from the `upgrade`
+    /// step's `target/upgrade/`; it shares `target/renders-target` with `render-ci`.
+    UpgradeCi,
     /// Run `cargo xtask compare` for 1 s on the bare poem handler: the harness builds, starts,
     /// loads (wrk) and reports (the measured figures are in docs/benchmarks.md).
     Compare,
@@ -55,90 +68,6 @@ impl Args {
 /// The project name every CI rendering uses (the same as `examples/`).
 const RENDER_NAME: &str = "orders";
 
-enum Outcome {
-    Pass,
-    Fail,
-    Skipped(String),
-}
-
-struct Row {
-    name: String,
-    outcome: Outcome,
-    took: Duration,
-}
-
-#[derive(Default)]
-struct Report {
-    rows: Vec<Row>,
-}
-
-impl Report {
-    /// Runs one step under a header line, streaming its output, and records the outcome.
-    fn step(&mut self, name: &str, f: impl FnOnce() -> Result<()>) -> bool {
-        println!("\n==> [xtask ci] {name}");
-        let start = Instant::now();
-        let result = f();
-        let took = start.elapsed();
-        let passed = match &result {
-            Ok(()) => {
-                println!("<== [xtask ci] {name}: pass ({})", Secs(took));
-                true
-            }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                println!("<== [xtask ci] {name}: FAIL ({})", Secs(took));
-                false
-            }
-        };
-        self.rows.push(Row {
-            name: name.to_owned(),
-            outcome: if passed { Outcome::Pass } else { Outcome::Fail },
-            took,
-        });
-        passed
-    }
-
-    fn skip(&mut self, name: &str, why: &str) {
-        println!("\n==> [xtask ci] {name}: skipped ({why})");
-        self.rows.push(Row {
-            name: name.to_owned(),
-            outcome: Outcome::Skipped(why.to_owned()),
-            took: Duration::ZERO,
-        });
-    }
-
-    fn failures(&self) -> usize {
-        self.rows
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Fail))
-            .count()
-    }
-
-    fn print(&self) {
-        let width = self
-            .rows
-            .iter()
-            .map(|r| r.name.len())
-            .max()
-            .unwrap_or(0)
-            .max(4);
-        println!("\n{:<width$}  {:>8}  result", "step", "time");
-        println!("{:-<width$}  {:->8}  {:-<6}", "", "", "");
-        for row in &self.rows {
-            let result = match &row.outcome {
-                Outcome::Pass => "pass".to_owned(),
-                Outcome::Fail => "FAIL".to_owned(),
-                Outcome::Skipped(why) => format!("skipped ({why})"),
-            };
-            println!(
-                "{:<width$}  {:>8}  {result}",
-                row.name,
-                Secs(row.took).to_string()
-            );
-        }
-    }
-}
-
 /// Why a rendering is not there for the steps after `render`.
 #[derive(Debug, Clone, Copy)]
 enum Unusable {
@@ -152,14 +81,6 @@ impl fmt::Display for Unusable {
             Self::RenderFailed => "rendering failed",
             Self::NotRendered => "not rendered (run the `render` step)",
         })
-    }
-}
-
-struct Secs(Duration);
-
-impl fmt::Display for Secs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.1}s", self.0.as_secs_f64())
     }
 }
 
@@ -180,6 +101,18 @@ fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> Result<()> {
         args.join(" ")
     );
     Ok(())
+}
+
+/// The environment every rendering's `cargo xtask ci` runs in.
+fn rendering_envs(render_target: &Path) -> [(&'static str, &OsStr); 3] {
+    [
+        ("CARGO_TARGET_DIR", render_target.as_os_str()),
+        // Several renderings share one target directory: without incremental caches and full
+        // debug info it stays a few gigabytes, which a CI disk holds. Line tables keep
+        // backtraces readable.
+        ("CARGO_INCREMENTAL", OsStr::new("0")),
+        ("CARGO_PROFILE_DEV_DEBUG", OsStr::new("line-tables-only")),
+    ]
 }
 
 /// Sets the modification time of every file under `dir` to now.
@@ -229,6 +162,10 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
                 &[],
             )
         });
+    }
+
+    if args.runs(Step::Test) {
+        report.step("test", || cargo(root, &["test", "--workspace"], &[]));
     }
 
     if args.runs(Step::Docs) {
@@ -334,19 +271,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
                         } else {
                             &["xtask", "ci", "--skip", "load-test"]
                         };
-                        cargo(
-                            dir,
-                            args,
-                            &[
-                                ("CARGO_TARGET_DIR", render_target.as_os_str()),
-                                // Four renderings share one target directory: without
-                                // incremental caches and full debug info it stays a few
-                                // gigabytes, which a CI disk holds. Line tables keep
-                                // backtraces readable.
-                                ("CARGO_INCREMENTAL", OsStr::new("0")),
-                                ("CARGO_PROFILE_DEV_DEBUG", OsStr::new("line-tables-only")),
-                            ],
-                        )
+                        cargo(dir, args, &rendering_envs(&render_target))
                     });
                 }
             }
@@ -355,6 +280,43 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
 
     if args.runs(Step::Examples) {
         report.step("examples drift", || crate::examples(root, true));
+    }
+
+    let upgrade_work = root.join("target/upgrade");
+    // Whether this run's `upgrade` step left an upgraded service (None: the step did not run,
+    // and `upgrade-ci` uses the one a previous run left, if any).
+    let mut upgraded = None;
+    if args.runs(Step::Upgrade) {
+        let mut skipped = None;
+        let passed = report.step("upgrade", || {
+            if let scenario::Ran::Skipped(why) = scenario::run(root, &upgrade_work)? {
+                skipped = Some(why);
+            }
+            Ok(())
+        });
+        if let Some(why) = &skipped {
+            report.rows.pop();
+            report.skip("upgrade", why);
+        }
+        upgraded = Some(passed && skipped.is_none());
+    }
+    if args.runs(Step::UpgradeCi) {
+        let service = scenario::upgraded_service(&upgrade_work);
+        if upgraded != Some(false) && service.is_dir() {
+            report.step("ci of the upgraded service", || {
+                mark_modified_now(&service)?;
+                cargo(
+                    &service,
+                    &["xtask", "ci", "--skip", "load-test"],
+                    &rendering_envs(&render_target),
+                )
+            });
+        } else {
+            report.skip(
+                "ci of the upgraded service",
+                "no upgraded service: the `upgrade` step did not pass",
+            );
+        }
     }
 
     if args.runs(Step::Compare) {
