@@ -20,6 +20,7 @@ mod load_test;
 mod migrations;
 mod openapi;
 mod openapi_diff;
+mod openapi_lint;
 mod security;
 mod service;
 
@@ -82,6 +83,8 @@ enum Task {
 enum OpenapiAction {
     /// Write the document generated from the code to `docs/openapi.yaml`.
     Export,
+    /// Lint `docs/openapi.yaml` with Spectral (OAS and OWASP API Security rulesets).
+    Lint,
     /// Fail when `docs/openapi.yaml` differs from the code.
     Check,
     /// Classify each change between two documents as breaking or compatible; fails on
@@ -111,6 +114,7 @@ fn main() -> ExitCode {
         Task::LoadTest(options) => load_test::run(&root, &options),
         Task::Openapi { action: OpenapiAction::Export } => openapi::export(&root),
         Task::Openapi { action: OpenapiAction::Check } => openapi::check(&root),
+        Task::Openapi { action: OpenapiAction::Lint } => openapi_lint::lint(&root),
         Task::Openapi { action: OpenapiAction::Diff { old, new } } => openapi::diff(&root, old, new),
         Task::SecurityScan(args) => security::run(&root, &args),
     };

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use crate::{api_fuzz, cargo, deploy, lint, load_test, migrations, openapi, security};
+use crate::{
+    api_fuzz, cargo, deploy, lint, load_test, migrations, openapi, openapi_lint, security,
+};
 
 /// A CI step: runs at the project root.
 pub type Step = fn(&Path) -> anyhow::Result<()>;
@@ -19,12 +21,34 @@ const STEPS: &[(&str, Step)] = &[
     ("test", test),
     ("migrations", migrations::round_trip),
     ("openapi", openapi::check),
+    ("openapi-lint", openapi_lint::lint),
     ("security-scan", security::ci_step),
     ("api-fuzz", api_fuzz::run),
     ("deploy", deploy::check),
     // Builds the release binary and loads it for a few seconds (`[smoke]` in loadtest.toml).
     ("load-test", load_test::smoke),
 ];
+
+/// A step that could not run (a tool is missing): reported as `skipped (<reason>)`, never
+/// `ok`. Under `CI=true` it fails the run unless `--skip` named the step.
+#[derive(Debug)]
+pub struct Skipped(pub String);
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Skipped {}
+
+/// How a step ended.
+enum Outcome {
+    Passed,
+    Failed,
+    /// Did not run: not selected (`None`) or a tool is missing (`Some(reason)`).
+    Skipped(Option<String>),
+}
 
 pub fn run(root: &Path, skip: &[String], only: &[String]) -> anyhow::Result<()> {
     for name in skip.iter().chain(only) {
@@ -33,34 +57,51 @@ pub fn run(root: &Path, skip: &[String], only: &[String]) -> anyhow::Result<()> 
             bail!("unknown step `{name}`; the steps are {}", known.join(", "));
         }
     }
-    let mut results: Vec<(&str, Duration, Option<bool>)> = Vec::new();
+    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    let mut results: Vec<(&str, Duration, Outcome)> = Vec::new();
     for (name, step) in STEPS {
         let selected =
             (only.is_empty() || only.iter().any(|o| o == name)) && !skip.iter().any(|s| s == name);
         if !selected {
-            results.push((name, Duration::ZERO, None));
+            results.push((name, Duration::ZERO, Outcome::Skipped(None)));
             continue;
         }
         println!("\n==> {name}");
         let started = Instant::now();
-        let outcome = step(root);
-        if let Err(err) = &outcome {
-            eprintln!("==> {name} failed: {err:#}");
-        }
-        results.push((name, started.elapsed(), Some(outcome.is_ok())));
+        let outcome = match step(root) {
+            Ok(()) => Outcome::Passed,
+            Err(err) => match err.downcast::<Skipped>() {
+                Ok(Skipped(reason)) if in_ci => {
+                    eprintln!(
+                        "==> {name} failed: it could not run under CI=true ({reason}); install the tool or pass --skip {name}"
+                    );
+                    Outcome::Failed
+                }
+                Ok(Skipped(reason)) => {
+                    eprintln!("==> {name} skipped: {reason}");
+                    Outcome::Skipped(Some(reason))
+                }
+                Err(err) => {
+                    eprintln!("==> {name} failed: {err:#}");
+                    Outcome::Failed
+                }
+            },
+        };
+        results.push((name, started.elapsed(), outcome));
     }
     println!("\n{:<14} {:>9}  result", "step", "time");
     for (name, elapsed, outcome) in &results {
         let result = match outcome {
-            Some(true) => "ok",
-            Some(false) => "FAILED",
-            None => "skipped",
+            Outcome::Passed => "ok".to_owned(),
+            Outcome::Failed => "FAILED".to_owned(),
+            Outcome::Skipped(None) => "skipped (not selected)".to_owned(),
+            Outcome::Skipped(Some(reason)) => format!("skipped ({reason})"),
         };
         println!("{name:<14} {:>8.1}s  {result}", elapsed.as_secs_f64());
     }
     let failed = results
         .iter()
-        .filter(|(_, _, outcome)| *outcome == Some(false))
+        .filter(|(_, _, outcome)| matches!(outcome, Outcome::Failed))
         .count();
     if failed > 0 {
         bail!("{failed} step(s) failed");

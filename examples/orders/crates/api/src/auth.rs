@@ -285,8 +285,8 @@ impl BearerAuth {
 /// The caller as the service sees it.
 #[derive(Debug, Object)]
 pub struct Identity {
-    /// The token's `sub`.
-    #[oai(validator(max_length = 255))]
+    /// The token's `sub`: no control characters.
+    #[oai(validator(max_length = 255, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"))]
     pub subject: String,
     /// The token's scopes.
     #[oai(validator(max_items = 32, max_length = 64, pattern = "^[!#-\\[\\]-~]+$"))]

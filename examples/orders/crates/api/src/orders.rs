@@ -194,7 +194,7 @@ impl OrdersApi {
         )]
         limit: Query<u32>,
         /// The `next_cursor` of the previous page.
-        #[oai(validator(max_length = 200))]
+        #[oai(validator(max_length = 200, pattern = "^[A-Za-z0-9_-]+$"))]
         cursor: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<OrderStatusDto>>,
@@ -237,7 +237,10 @@ impl OrdersApi {
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
-        #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
+        #[oai(
+            name = "If-Match",
+            validator(max_length = 22, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#)
+        )]
         if_match: Header<Option<String>>,
     ) -> Result<OrderResponse, TransitionProblems> {
         token.require_scope(ORDERS_WRITE)?;
@@ -265,7 +268,10 @@ impl OrdersApi {
         /// The order's id.
         id: Path<Uuid>,
         /// The `ETag` of the order as last read.
-        #[oai(name = "If-Match", validator(pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
+        #[oai(
+            name = "If-Match",
+            validator(max_length = 22, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#)
+        )]
         if_match: Header<Option<String>>,
     ) -> Result<OrderResponse, TransitionProblems> {
         token.require_scope(ORDERS_WRITE)?;

@@ -10,8 +10,8 @@ mod values;
 
 pub use owner::{Caller, Owner};
 pub use values::{
-    Currency, EMAIL_MAX_LEN, Email, IdempotencyKey, Money, NOTE_MAX_CHARS, Note, OrderId,
-    OrderStatus, check_free_text,
+    Currency, EMAIL_MAX_LEN, Email, IdempotencyKey, MAX_AMOUNT_MINOR, Money, NOTE_MAX_CHARS, Note,
+    OrderId, OrderStatus, check_free_text,
 };
 
 /// What a customer asks for: validated values, no identity yet.
@@ -253,11 +253,11 @@ mod tests {
 
         proptest! {
             #[test]
-            fn money_is_never_zero_or_negative(amount in any::<i64>()) {
+            fn money_is_positive_and_exact_in_json(amount in any::<i64>()) {
                 let eur = Currency::parse("EUR").unwrap();
                 match Money::new(amount, eur) {
-                    Ok(money) => prop_assert!(money.amount_minor() > 0),
-                    Err(_) => prop_assert!(amount <= 0),
+                    Ok(money) => prop_assert!((1..=MAX_AMOUNT_MINOR).contains(&money.amount_minor())),
+                    Err(_) => prop_assert!(amount <= 0 || amount > MAX_AMOUNT_MINOR),
                 }
             }
 

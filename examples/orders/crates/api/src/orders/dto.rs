@@ -28,12 +28,13 @@ pub struct CreateOrderRequest {
     ))]
     #[validate(custom(function = "valid_email"))]
     pub customer_email: Lenient<String>,
-    /// The amount in the currency's minor unit (cents for EUR); greater than zero.
-    #[oai(validator(minimum(value = "1")))]
+    /// The amount in the currency's minor unit (cents for EUR); greater than zero and at most
+    /// 2^53 - 1, the largest integer every JSON client represents exactly.
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     #[validate(custom(function = "valid_amount"))]
     pub amount_minor: Lenient<i64>,
     /// ISO 4217 currency code: three capital letters, like `EUR`.
-    #[oai(validator(pattern = "^[A-Z]{3}$"))]
+    #[oai(validator(max_length = 3, pattern = "^[A-Z]{3}$"))]
     #[validate(custom(function = "valid_currency"))]
     pub currency: Lenient<String>,
     /// A free-text note: no control characters but tab and line breaks.
@@ -126,13 +127,24 @@ impl From<OrderStatus> for OrderStatusDto {
 #[oai(rename = "Order")]
 pub struct OrderDto {
     pub id: Uuid,
+    /// As placed (see `CreateOrder`).
+    #[oai(validator(
+        max_length = 254,
+        pattern = r"^[!-?A-~]+@[!-\-/-?A-~][!-?A-~]*\.[!-?A-~]*[!-\-/-?A-~]$"
+    ))]
     pub customer_email: String,
+    /// As placed (see `CreateOrder`).
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub amount_minor: i64,
+    /// As placed (see `CreateOrder`).
+    #[oai(validator(max_length = 3, pattern = "^[A-Z]{3}$"))]
     pub currency: String,
-    #[oai(skip_serializing_if_is_none)]
+    /// As placed (see `CreateOrder`).
+    #[oai(skip_serializing_if_is_none, validator(max_length = 500))]
     pub note: Option<String>,
     pub status: OrderStatusDto,
     /// Raised by every change; send it back in `If-Match` to update safely.
+    #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -158,9 +170,14 @@ impl From<&Order> for OrderDto {
 #[derive(Debug, Clone, Object)]
 #[oai(rename = "OrderPage")]
 pub struct OrderPageDto {
+    /// At most `limit` orders (100 at most).
+    #[oai(validator(max_items = 100))]
     pub items: Vec<OrderDto>,
     /// Pass as `cursor` to get the next page; absent on the last page.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(
+        skip_serializing_if_is_none,
+        validator(max_length = 200, pattern = "^[A-Za-z0-9_-]+$")
+    )]
     pub next_cursor: Option<String>,
 }
 
@@ -256,6 +273,25 @@ mod tests {
             ..valid()
         }));
 
+        let max = number("amount_minor", "maximum") as i64;
+        assert_eq!(max, domain::order::MAX_AMOUNT_MINOR);
+        assert!(accepted(&CreateOrderRequest {
+            amount_minor: Lenient(max),
+            ..valid()
+        }));
+        assert!(!accepted(&CreateOrderRequest {
+            amount_minor: Lenient(max + 1),
+            ..valid()
+        }));
+
+        let max = number("currency", "maxLength") as usize;
+        let with_currency = |code: &str| CreateOrderRequest {
+            currency: Lenient(code.to_owned()),
+            ..valid()
+        };
+        assert!(accepted(&with_currency(&"EUR"[..max])));
+        assert!(!accepted(&with_currency("EURO")));
+
         let max = number("note", "maxLength") as usize;
         let with_note = |len: usize| CreateOrderRequest {
             note: Some(Lenient("é".repeat(len))),
@@ -321,6 +357,8 @@ mod tests {
             ("customer_email", "maxLength"),
             ("customer_email", "pattern"),
             ("amount_minor", "minimum"),
+            ("amount_minor", "maximum"),
+            ("currency", "maxLength"),
             ("currency", "pattern"),
             ("note", "maxLength"),
         ];

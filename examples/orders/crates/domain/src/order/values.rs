@@ -82,7 +82,12 @@ impl Currency {
     }
 }
 
-/// A strictly positive amount in the currency's minor unit (cents for EUR).
+/// The largest amount accepted: 2^53 - 1, the largest integer every JSON client (JavaScript's
+/// numbers among them) represents exactly.
+pub const MAX_AMOUNT_MINOR: i64 = (1 << 53) - 1;
+
+/// A strictly positive amount in the currency's minor unit (cents for EUR), at most
+/// [`MAX_AMOUNT_MINOR`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Money {
     amount_minor: i64,
@@ -98,12 +103,18 @@ impl Money {
         })
     }
 
-    /// The rule for an amount on its own: greater than zero.
+    /// The rule for an amount on its own: greater than zero, at most [`MAX_AMOUNT_MINOR`].
     pub fn validate_amount(amount_minor: i64) -> Result<(), DomainError> {
         if amount_minor <= 0 {
             return Err(DomainError::invalid(
                 "amount_minor",
                 "must be greater than zero",
+            ));
+        }
+        if amount_minor > MAX_AMOUNT_MINOR {
+            return Err(DomainError::invalid(
+                "amount_minor",
+                "must be at most 9007199254740991 (2^53 - 1, exact in every JSON client)",
             ));
         }
         Ok(())
@@ -276,6 +287,9 @@ mod tests {
         assert!(Money::new(1, eur).is_ok());
         assert!(Money::new(0, eur).is_err());
         assert!(Money::new(-5, eur).is_err());
+        assert!(Money::new(MAX_AMOUNT_MINOR, eur).is_ok());
+        assert!(Money::new(MAX_AMOUNT_MINOR + 1, eur).is_err());
+        assert!(Money::new(i64::MAX, eur).is_err());
     }
 
     #[test]
