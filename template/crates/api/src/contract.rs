@@ -3,9 +3,11 @@
 //! handlers, completed here with what the middleware stack does to every operation, declared
 //! once:
 //!
-//! - every response carries the rate-limit fields `RateLimit` and `RateLimit-Policy`, and may
-//!   carry `Access-Control-Allow-Origin` (only for the configured origins); every operation may
-//!   answer 429 (see `rate_limit` and `middleware`);
+//! - every response carries the rate-limit fields `RateLimit` and `RateLimit-Policy` (but the
+//!   probes', which are not limited), and may carry `Access-Control-Allow-Origin` (only for the
+//!   configured origins); every operation may answer 429 (but the probes) and what the body
+//!   layer answers whatever the route: 408, 413, 415 and 503 (see `rate_limit`,
+//!   `request_body` and `middleware`);
 //! - response header names in their registered spelling (`ETag`, `Retry-After`,
 //!   `WWW-Authenticate`): poem-openapi writes them in capitals; and their bounds, which
 //!   poem-openapi cannot declare on response headers;
@@ -14,6 +16,8 @@
 //! - the server's audience (OWASP API9: public, `x-internal: false`).
 
 use serde_json::{Map, Value, json};
+
+use crate::rate_limit::PROBES;
 
 /// Header names whose registered spelling is not plain title case.
 const SPELLINGS: &[&str] = &["ETag", "WWW-Authenticate", "RateLimit", "RateLimit-Policy"];
@@ -82,6 +86,25 @@ fn bound_formatted_strings(value: &mut Value) {
     }
 }
 
+/// What the body layer may answer on any operation, as `components.responses`.
+fn body_layer_responses() -> [(&'static str, &'static str, &'static str); 4] {
+    [
+        ("408", "RequestTimeout", "The request body did not arrive within `http.request_timeout`."),
+        ("413", "PayloadTooLarge", "The request body (decoded) is larger than `http.body_limit_bytes`."),
+        ("415", "UnsupportedContentEncoding", "The request body's `Content-Encoding` is not gzip, deflate, br or zstd."),
+        ("503", "BodyMemoryFull", "The service holds `http.body_memory_bytes` of request bodies already; retry after `Retry-After` seconds."),
+    ]
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {
+            "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
+        }
+    })
+}
+
 /// The 429 every operation may answer.
 fn too_many_requests() -> Value {
     json!({
@@ -103,26 +126,35 @@ fn too_many_requests() -> Value {
 /// Completes poem-openapi's document (JSON) as described in the module documentation.
 pub fn complete(generated: &str) -> Value {
     let mut document: Value = serde_json::from_str(generated).unwrap_or_default();
-    let components = document["components"].as_object_mut().map(|components| {
+    if let Some(components) = document["components"].as_object_mut() {
         components.insert("headers".to_owned(), shared_headers());
-        components
+        let responses = components
             .entry("responses")
-            .or_insert_with(|| Value::Object(Map::new()))
-            .as_object_mut()
-            .map(|responses| responses.insert("TooManyRequests".to_owned(), too_many_requests()));
-    });
-    debug_assert!(components.is_some(), "the generated document has components");
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(responses) = responses.as_object_mut() {
+            for (_, name, description) in body_layer_responses() {
+                responses.insert(name.to_owned(), problem_response(description));
+            }
+        }
+    }
     let operations = document["paths"]
         .as_object_mut()
         .into_iter()
-        .flat_map(|paths| paths.values_mut())
-        .filter_map(Value::as_object_mut)
-        .flat_map(|operations| operations.values_mut());
-    for operation in operations {
+        .flat_map(|paths| paths.iter_mut())
+        .filter_map(|(path, operations)| Some((path.starts_with(PROBES), operations.as_object_mut()?)))
+        .flat_map(|(probe, operations)| operations.values_mut().map(move |operation| (probe, operation)));
+    for (probe, operation) in operations {
         let Some(responses) = operation["responses"].as_object_mut() else {
             continue;
         };
-        responses.insert("429".to_owned(), json!({ "$ref": "#/components/responses/TooManyRequests" }));
+        if !probe {
+            responses.insert("429".to_owned(), json!({ "$ref": "#/components/responses/TooManyRequests" }));
+        }
+        for (status, name, _) in body_layer_responses() {
+            responses
+                .entry(status)
+                .or_insert_with(|| json!({ "$ref": format!("#/components/responses/{name}") }));
+        }
         for response in responses.values_mut() {
             if response.get("$ref").is_some() {
                 continue;
@@ -132,8 +164,13 @@ pub fn complete(generated: &str) -> Value {
                 .map(|response| response.entry("headers").or_insert_with(|| Value::Object(Map::new())));
             if let Some(Value::Object(headers)) = headers {
                 respell(headers);
-                for name in ["RateLimit", "RateLimit-Policy", "Access-Control-Allow-Origin"] {
-                    headers.insert(name.to_owned(), json!({ "$ref": format!("#/components/headers/{name}") }));
+                let shared: &[&str] = if probe {
+                    &["Access-Control-Allow-Origin"]
+                } else {
+                    &["RateLimit", "RateLimit-Policy", "Access-Control-Allow-Origin"]
+                };
+                for name in shared {
+                    headers.insert((*name).to_owned(), json!({ "$ref": format!("#/components/headers/{name}") }));
                 }
             }
         }
@@ -143,9 +180,30 @@ pub fn complete(generated: &str) -> Value {
         server.insert("x-internal".to_owned(), json!(false));
     }
     bound_formatted_strings(&mut document);
-    if let Some(Value::Object(too_many)) = document.pointer_mut("/components/responses/TooManyRequests/headers") {
-        for name in ["RateLimit", "RateLimit-Policy", "Access-Control-Allow-Origin"] {
-            too_many.insert(name.to_owned(), json!({ "$ref": format!("#/components/headers/{name}") }));
+    // The 429, where an operation is rate limited (every operation but the probes).
+    let limited = document["paths"]
+        .as_object()
+        .is_some_and(|paths| paths.keys().any(|path| !path.starts_with(PROBES)));
+    if limited && let Some(Value::Object(responses)) = document.pointer_mut("/components/responses") {
+        responses.insert("TooManyRequests".to_owned(), too_many_requests());
+    }
+    // The shared responses carry the middleware's headers too (the 503 also `Retry-After`).
+    let shared = std::iter::once("TooManyRequests").chain(body_layer_responses().map(|(_, name, _)| name));
+    for name in shared {
+        if let Some(Value::Object(response)) = document.pointer_mut(&format!("/components/responses/{name}")) {
+            let headers = response.entry("headers").or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(headers) = headers {
+                for header in ["RateLimit", "RateLimit-Policy", "Access-Control-Allow-Origin"] {
+                    headers.insert(header.to_owned(), json!({ "$ref": format!("#/components/headers/{header}") }));
+                }
+                if name == "BodyMemoryFull" {
+                    headers.insert("Retry-After".to_owned(), json!({
+                        "description": "Seconds to wait before retrying.",
+                        "required": true,
+                        "schema": header_schema("Retry-After")
+                    }));
+                }
+            }
         }
     }
     document
@@ -217,6 +275,7 @@ mod tests {
             }
         }
         assert_eq!(responses["429"]["$ref"], "#/components/responses/TooManyRequests");
+        assert_eq!(responses["413"]["$ref"], "#/components/responses/PayloadTooLarge");
         assert!(document["components"]["headers"]["RateLimit"].is_object());
         assert!(to_yaml(&document).contains("RateLimit-Policy"));
     }

@@ -1,7 +1,9 @@
 //! The HTTP API: poem-openapi handlers and DTOs, RFC 9457 problem responses, authentication and
 //! the middleware stack. The OpenAPI document is generated from these typed handlers.
 //!
-//! May depend on: `domain` and the web stack (poem, poem-openapi, validator). Never on
+//! May depend on: `domain`, the web stack (poem, poem-openapi, validator, async-compression
+//! for request bodies, serde_yaml for the document), the edge's own tools (governor for rate
+//! limiting, jsonwebtoken for tokens) and the telemetry API (tracing, opentelemetry). Never on
 //! `persistence` or `migration`: handlers reach storage only through the domain's ports, which
 //! the binary hands in through [`ApiState`]. Handlers stay thin: parse and validate the DTO, call
 //! a use case, map the result.

@@ -44,6 +44,8 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     /// Larger request bodies (after decoding) are answered with 413.
     pub body_limit_bytes: usize,
+    /// Request bodies held in memory at once, all requests together; beyond, 503.
+    pub body_memory_bytes: usize,
     /// Origins allowed to call the API from a browser; empty allows none.
     pub cors_allowed_origins: Vec<String>,
     /// Send `Strict-Transport-Security` (only behind TLS).
@@ -66,10 +68,11 @@ pub fn stack(
     let metrics = HttpMetrics::new();
     let rate_limiter = std::sync::Arc::new(CallerRateLimiter::new(options.rate_limits, identify));
     let timeout = options.request_timeout;
-    let body_limits = BodyLimits {
-        max_bytes: options.body_limit_bytes,
-        read_timeout: options.request_timeout,
-    };
+    let body_limits = BodyLimits::new(
+        options.body_limit_bytes,
+        options.request_timeout,
+        options.body_memory_bytes,
+    );
     let allow_cors = !options.cors_allowed_origins.is_empty();
     let cors = Cors::new()
         .allow_origins(options.cors_allowed_origins.iter().map(String::as_str))
@@ -123,11 +126,14 @@ pub fn stack(
         })
         // After the body layer below has decoded the request, this only compresses responses.
         .with(Compression::new())
-        .around(move |endpoint, request| async move {
-            let request_id = request.data::<RequestId>().cloned();
-            match read_bounded(endpoint, request, body_limits).await {
-                Ok(response) => Ok(response),
-                Err(refusal) => Ok(into_problem(refusal.into_response(), request_id).await),
+        .around(move |endpoint, request| {
+            let body_limits = body_limits.clone();
+            async move {
+                let request_id = request.data::<RequestId>().cloned();
+                match read_bounded(endpoint, request, &body_limits).await {
+                    Ok(response) => Ok(response),
+                    Err(refusal) => Ok(into_problem(refusal.into_response(), request_id).await),
+                }
             }
         })
         // One boxed layer keeps the type of the whole stack within the compiler's limits.

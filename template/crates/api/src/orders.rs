@@ -14,7 +14,7 @@ use validator::Validate;
 use crate::ApiError;
 use crate::problem::Problems;
 use crate::problem::status::{
-    BAD_REQUEST, CONFLICT, JSON_BODY, NOT_FOUND, PRECONDITION_FAILED, UNAVAILABLE,
+    BAD_REQUEST, CONFLICT, JSON_BODY, NOT_FOUND, PRECONDITION_FAILED, UNAVAILABLE, UNPROCESSABLE,
 };
 {%- if auth %}
 use crate::auth::{BearerAuth, TokenRefusal, ORDERS_ADMIN, ORDERS_READ, ORDERS_WRITE};
@@ -34,11 +34,16 @@ const GUARDED: u32 = 0;
 {%- endif %}
 
 // What each operation may answer besides success: its documented problem responses.
-type CreateProblems = Problems<{ GUARDED | JSON_BODY | UNAVAILABLE }>;
+// 409: two first uses of one idempotency key at the same moment.
+type CreateProblems = Problems<{ GUARDED | JSON_BODY | CONFLICT | UNAVAILABLE }>;
 type ReadProblems = Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | UNAVAILABLE }>;
 type ListProblems = Problems<{ GUARDED | BAD_REQUEST | UNAVAILABLE }>;
 type TransitionProblems =
     Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | CONFLICT | PRECONDITION_FAILED | UNAVAILABLE }>;
+// Paying may also be declined (422 `payment-declined`).
+type PayProblems = Problems<
+    { GUARDED | BAD_REQUEST | NOT_FOUND | CONFLICT | PRECONDITION_FAILED | UNPROCESSABLE | UNAVAILABLE },
+>;
 
 use dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto};
 
@@ -47,6 +52,14 @@ use dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto};
 /// Who is calling (ADR 0008): the token's subject owns what it places and sees its own
 /// orders; with `orders:admin` it sees and acts on every order.
 fn caller_of(token: &BearerAuth) -> Result<Caller, ApiError> {
+    // `anonymous` owns the orders placed before owners existed (ADR 0008): no token may
+    // claim them by choosing that subject.
+    if token.0.sub == Owner::ANONYMOUS {
+        return Err(ApiError::unauthorized(
+            "the token's subject is reserved",
+            TokenRefusal::Invalid.challenge(),
+        ));
+    }
     let owner = Owner::parse(&token.0.sub).map_err(|_| {
         ApiError::unauthorized(
             "the token's subject must be 1 to 255 characters without control characters",
@@ -272,7 +285,7 @@ impl OrdersApi {
         /// The `ETag` of the order as last read.
         #[oai(name = "If-Match", validator(max_length = 22, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#))]
         if_match: Header<Option<String>>,
-    ) -> Result<OrderResponse, TransitionProblems> {
+    ) -> Result<OrderResponse, PayProblems> {
 {%- if auth %}
         token.require_scope(ORDERS_WRITE)?;
         let caller = caller_of(&token)?;

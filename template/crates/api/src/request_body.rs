@@ -18,11 +18,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_compression::tokio::bufread::{BrotliDecoder, DeflateDecoder, GzipDecoder, ZstdDecoder};
+use async_compression::tokio::bufread::{BrotliDecoder, GzipDecoder, ZlibDecoder, ZstdDecoder};
 use poem::error::ReadBodyError;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 use tokio::io::{AsyncRead, BufReader};
+use tokio::sync::Semaphore;
 
 /// The content codings a request body may use, as `Accept-Encoding` lists them.
 pub(crate) const ACCEPTED_CODINGS: &str = "gzip, deflate, br, zstd";
@@ -31,13 +32,26 @@ pub(crate) const ACCEPTED_CODINGS: &str = "gzip, deflate, br, zstd";
 /// up to level 19): a frame cannot make the decoder reserve more.
 const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 
-/// How much of a request body is read, and for how long.
-#[derive(Debug, Clone, Copy)]
+/// How much of a request body is read, for how long, and how much of all bodies together.
+#[derive(Debug, Clone)]
 pub(crate) struct BodyLimits {
     /// Most bytes of (decoded) body accepted.
-    pub max_bytes: usize,
+    max_bytes: usize,
     /// Longest time reading the whole body may take.
-    pub read_timeout: Duration,
+    read_timeout: Duration,
+    /// Memory for the bodies being read or handled, in KiB, shared by every request.
+    memory_kib: Arc<Semaphore>,
+}
+
+impl BodyLimits {
+    pub(crate) fn new(max_bytes: usize, read_timeout: Duration, memory_bytes: usize) -> Self {
+        let kib = memory_bytes.div_ceil(1024).clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            max_bytes,
+            read_timeout,
+            memory_kib: Arc::new(Semaphore::new(kib)),
+        }
+    }
 }
 
 /// A content coding the service decodes.
@@ -83,7 +97,8 @@ impl Coding {
         let compressed = BufReader::new(body.into_async_read());
         let decoded: Box<dyn AsyncRead + Send + Unpin> = match self {
             Self::Gzip => Box::new(GzipDecoder::new(compressed)),
-            Self::Deflate => Box::new(DeflateDecoder::new(compressed)),
+            // RFC 9110, section 8.4.1.2: "deflate" is the zlib format (RFC 1950).
+            Self::Deflate => Box::new(ZlibDecoder::new(compressed)),
             Self::Brotli => Box::new(BrotliDecoder::new(compressed)),
             Self::Zstd => Box::new(ZstdDecoder::with_params(
                 compressed,
@@ -99,24 +114,13 @@ impl Coding {
 pub(crate) async fn read_bounded<E: Endpoint>(
     endpoint: Arc<E>,
     mut request: Request,
-    limits: BodyLimits,
+    limits: &BodyLimits,
 ) -> poem::Result<Response> {
     let too_large = || {
         poem::Error::from_string(
             format!("the request body is larger than {} bytes", limits.max_bytes),
             StatusCode::PAYLOAD_TOO_LARGE,
         )
-    };
-    let Ok(coding) = Coding::of(&request) else {
-        let mut refusal = poem::Error::from_string(
-            format!("the request body's Content-Encoding is not one of: {ACCEPTED_CODINGS}"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        )
-        .into_response();
-        refusal
-            .headers_mut()
-            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(ACCEPTED_CODINGS));
-        return Err(poem::Error::from_response(refusal));
     };
     let declared = request
         .headers()
@@ -131,6 +135,30 @@ pub(crate) async fn read_bounded<E: Endpoint>(
         request.set_body(body);
         return endpoint.call(request).await.map(IntoResponse::into_response);
     }
+    // The body's share of the memory for all bodies, held until the answer is ready: what it
+    // declared, else the most it may be. None left: 503, and the client retries.
+    let reserved = declared.map_or(limits.max_bytes, |length| usize::try_from(length).unwrap_or(limits.max_bytes));
+    let kib = u32::try_from(reserved.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
+    let Ok(_memory) = limits.memory_kib.clone().try_acquire_many_owned(kib) else {
+        let mut refusal = poem::Error::from_string(
+            "the service is receiving too many request bodies at once; retry shortly",
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .into_response();
+        refusal.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return Err(poem::Error::from_response(refusal));
+    };
+    let Ok(coding) = Coding::of(&request) else {
+        let mut refusal = poem::Error::from_string(
+            format!("the request body's Content-Encoding is not one of: {ACCEPTED_CODINGS}"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        )
+        .into_response();
+        refusal
+            .headers_mut()
+            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(ACCEPTED_CODINGS));
+        return Err(poem::Error::from_response(refusal));
+    };
     let body = match coding {
         Some(coding) => coding.decode(body),
         None => body,

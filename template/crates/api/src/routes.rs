@@ -9,6 +9,7 @@ use domain::order_service::OrderService;
 use poem::http::Method;
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem::endpoint::make_sync;
+use poem::get;
 use poem::web::{Html, WithContentType};
 use poem_openapi::{ContactObject, OpenApi, OpenApiService, ServerObject, Tags};
 
@@ -111,9 +112,9 @@ pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl End
     let identify: IdentifyCaller = Arc::new(|_| None);
 {%- endif %}
     let routes = Route::new()
-        .at("/openapi.json", make_sync(move |_| json_document(&json)))
-        .at("/openapi.yaml", make_sync(move |_| yaml_document(&yaml)))
-        .at("/docs", make_sync(move |_| Html(ui.clone())))
+        .at("/openapi.json", get(make_sync(move |_| json_document(&json))))
+        .at("/openapi.yaml", get(make_sync(move |_| yaml_document(&yaml))))
+        .at("/docs", get(make_sync(move |_| Html(ui.clone()))))
         .nest("/", api)
         .data(state.readiness)
 {%- if example %}

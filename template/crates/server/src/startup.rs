@@ -152,6 +152,7 @@ impl App {
         let options = HttpOptions {
             request_timeout: http.request_timeout,
             body_limit_bytes: http.body_limit_bytes,
+            body_memory_bytes: http.body_memory_bytes,
             cors_allowed_origins: http.cors_allowed_origins.clone(),
             hsts: http.hsts,
             rate_limits: api::RateLimits {

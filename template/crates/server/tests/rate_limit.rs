@@ -34,9 +34,9 @@ async fn server_with_small_quotas() -> TestServer {
 }
 
 #[tokio::test]
-async fn a_burst_over_the_quota_is_refused_with_retry_after() {
+async fn a_burst_over_the_quota_is_refused_with_retry_after_but_probes_are_not_limited() {
     let server = server_with_small_quotas().await;
-    let url = server.url("/health/live");
+    let url = server.url("/openapi.json");
     for remaining in [1, 0] {
         let response = server.client.get(&url).send().await.unwrap();
         assert_eq!(response.status(), 200);
@@ -48,8 +48,14 @@ async fn a_burst_over_the_quota_is_refused_with_retry_after() {
     let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=30).contains(&retry_after), "{retry_after}");
     problem(refused, 429).await;
+    // The probes answer whatever the caller's quota: a refused liveness probe restarts the pod.
+    for _ in 0..3 {
+        let probe = server.client.get(server.url("/health/live")).send().await.unwrap();
+        assert_eq!(probe.status(), 200);
+        assert!(probe.headers().get("ratelimit").is_none());
+    }
     // Writes have a quota of their own.
-    let write = server.client.post(server.url("/health/live")).send().await.unwrap();
+    let write = server.client.post(&url).send().await.unwrap();
     assert_eq!(write.status(), 405);
     assert_eq!(write.headers()["ratelimit-policy"], r#""writes";q=5;w=60"#);
     server.stop().await;

@@ -73,7 +73,23 @@ impl<T: Type> Type for Lenient<T> {
 }
 
 impl<T: ParseFromJSON> ParseFromJSON for Lenient<T> {
+    /// Only the JSON type is checked, strictly: poem-openapi turns a number or a boolean into
+    /// a string, which the schema (`type: string`) does not allow.
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        if let (MetaSchemaRef::Inline(schema), Some(given)) = (T::schema_ref(), &value) {
+            let fits = match schema.ty {
+                "string" => given.is_string(),
+                "integer" => given.is_i64() || given.is_u64(),
+                "number" => given.is_number(),
+                "boolean" => given.is_boolean(),
+                _ => true,
+            };
+            if !fits && !given.is_null() {
+                return Err(poem_openapi::types::ParseError::expected_type(
+                    given.clone(),
+                ));
+            }
+        }
         T::parse_from_json(value)
             .map(Lenient)
             .map_err(poem_openapi::types::ParseError::propagate)
@@ -116,5 +132,10 @@ mod tests {
         );
         assert!(Probe::parse_from_json(Some(serde_json::json!({"strict": "abcdef"}))).is_err());
         assert!(Probe::parse_from_json(Some(serde_json::json!({"lenient": [1]}))).is_err());
+        // The JSON type is the schema's: no number or boolean turned into a string.
+        for wrong in [serde_json::json!(true), serde_json::json!(12)] {
+            let body = Some(serde_json::json!({ "lenient": wrong }));
+            assert!(Probe::parse_from_json(body).is_err(), "{wrong}");
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! quota is allowed, then one request per `60 s / quota`.
 //!
 //! The caller is the verified token's subject when a valid bearer token came (authentication
-//! happens once, here, and the security scheme reuses the outcome), else the client address.
+//! happens once, here, and the security scheme reuses the outcome), else the client address
+//! (for IPv6, its /64 prefix). The health probes are not limited.
 //! Over the quota the answer is 429 problem+json with `Retry-After`; every response carries the
 //! IETF `RateLimit-Policy` and `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers), e.g.
 //! `RateLimit-Policy: "reads";q=600;w=60` and `RateLimit: "reads";r=597;t=1`.
@@ -12,7 +13,7 @@
 //! The state lives in this process: behind a load balancer each replica counts on its own, so
 //! the effective quota is the per-replica quota times the replicas (see `docs/security.md`).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,9 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use poem::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
+
+/// The path prefix of the health probes, which are not rate limited.
+pub const PROBES: &str = "/health/";
 
 /// The `RateLimit-Policy` response field.
 pub const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -124,8 +128,18 @@ impl CallerRateLimiter {
         if let Some(subject) = (self.identify)(request) {
             return CallerKey::Subject(subject);
         }
-        match request.remote_addr().as_socket_addr() {
-            Some(address) => CallerKey::Address(address.ip()),
+        match request
+            .remote_addr()
+            .as_socket_addr()
+            .map(|address| address.ip())
+        {
+            Some(IpAddr::V6(address)) if address.to_ipv4_mapped().is_none() => {
+                // One IPv6 client holds a whole /64: count the prefix, not each address.
+                let prefix = u128::from(address) & !((1u128 << 64) - 1);
+                CallerKey::Address(IpAddr::V6(Ipv6Addr::from(prefix)))
+            }
+            Some(IpAddr::V6(address)) => CallerKey::Address(address.to_canonical()),
+            Some(address) => CallerKey::Address(address),
             None => CallerKey::Unknown,
         }
     }
@@ -157,6 +171,14 @@ pub(crate) async fn limit_rate<E: Endpoint>(
     mut request: Request,
     limiter: &CallerRateLimiter,
 ) -> poem::Result<Response> {
+    // The probes are never limited: a refused liveness probe restarts the pod, and the
+    // orchestrator shares its address with whatever else comes from the node.
+    if request.uri().path().starts_with(PROBES) {
+        return endpoint
+            .call(request)
+            .await
+            .map(IntoResponse::into_response);
+    }
     let key = limiter.key(&mut request);
     let class = limiter.class(request.method());
     let decision = class.limiter.check_key(&key);

@@ -9,6 +9,7 @@ use crate::orders::OrdersApi;
 use crate::rate_limit::IdentifyCaller;
 use domain::order_service::OrderService;
 use poem::endpoint::make_sync;
+use poem::get;
 use poem::http::Method;
 use poem::web::{Html, WithContentType};
 use poem::{Endpoint, EndpointExt, Response, Route};
@@ -93,9 +94,15 @@ pub fn app(
     let identify: IdentifyCaller =
         Arc::new(move |request| crate::auth::authenticate(request, &jwt));
     let routes = Route::new()
-        .at("/openapi.json", make_sync(move |_| json_document(&json)))
-        .at("/openapi.yaml", make_sync(move |_| yaml_document(&yaml)))
-        .at("/docs", make_sync(move |_| Html(ui.clone())))
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| json_document(&json))),
+        )
+        .at(
+            "/openapi.yaml",
+            get(make_sync(move |_| yaml_document(&yaml))),
+        )
+        .at("/docs", get(make_sync(move |_| Html(ui.clone()))))
         .nest("/", api)
         .data(state.readiness)
         .data(state.orders)

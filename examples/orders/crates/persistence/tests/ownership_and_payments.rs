@@ -207,6 +207,11 @@ async fn orders_from_before_owners_belong_to_anonymous(db: TestDatabase) {
     );
 
     Migrator::down(&connection, Some(1)).await.unwrap();
+    connection.close().await.unwrap();
+    // `migrate down` and `migrate up` are two runs, each with its own pool: on SQLite (WAL) a
+    // pooled connection still holding a read snapshot from before the down could see the
+    // dropped column again.
+    let connection = connect_unmigrated(&db).await;
     Migrator::up(&connection, None).await.unwrap();
     connection.close().await.unwrap();
     db.drop_database().await;

@@ -54,6 +54,7 @@ pub(super) fn options() -> HttpOptions {
     HttpOptions {
         request_timeout: Duration::from_millis(200),
         body_limit_bytes: 1024,
+        body_memory_bytes: 64 * 1024 * 1024,
         cors_allowed_origins: vec!["https://app.example.com".to_owned()],
         hsts: true,
         rate_limits: RateLimits {
@@ -141,14 +142,15 @@ async fn cors_answers_only_the_configured_origins_and_hsts_is_sent() {
 /// `size` bytes of `a`, compressed with `coding` (a "bomb" when large: it compresses ~1000:1).
 async fn compressed(coding: &str, size: usize) -> Vec<u8> {
     use async_compression::Level;
-    use async_compression::tokio::bufread::{BrotliEncoder, DeflateEncoder, GzipEncoder, ZstdEncoder};
+    use async_compression::tokio::bufread::{BrotliEncoder, GzipEncoder, ZlibEncoder, ZstdEncoder};
     use tokio::io::AsyncReadExt;
     let plain = vec![b'a'; size];
     let input = plain.as_slice();
     let mut out = Vec::new();
     match coding {
         "gzip" => GzipEncoder::with_quality(input, Level::Fastest).read_to_end(&mut out).await,
-        "deflate" => DeflateEncoder::with_quality(input, Level::Fastest).read_to_end(&mut out).await,
+        // RFC 9110: "deflate" is zlib-wrapped.
+        "deflate" => ZlibEncoder::with_quality(input, Level::Fastest).read_to_end(&mut out).await,
         "br" => BrotliEncoder::with_quality(input, Level::Fastest).read_to_end(&mut out).await,
         "zstd" => ZstdEncoder::with_quality(input, Level::Fastest).read_to_end(&mut out).await,
         other => panic!("no encoder for {other}"),
@@ -302,4 +304,36 @@ async fn only_short_safe_request_ids_are_reused_and_responses_are_not_cached() {
         let body = problem(response, 500).await;
         assert_eq!(body["request_id"], echoed.as_str());
     }
+}
+
+#[tokio::test]
+async fn bodies_share_a_memory_budget_and_the_excess_waits_with_503() {
+    use tokio::io::AsyncWriteExt;
+    let mut options = options();
+    options.request_timeout = Duration::from_secs(5);
+    // Room for two bodies of the 1 KiB limit at once.
+    options.body_memory_bytes = 2048;
+    let base = serve(options).await;
+    let address = base.trim_start_matches("http://").to_owned();
+    // Two clients declare bodies and stall, holding the budget.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nhost: test\r\ncontent-length: 1000\r\n\r\npart")
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = reqwest::Client::new();
+    let refused = client.post(format!("{base}/echo")).body("hello").send().await.unwrap();
+    assert_eq!(refused.headers()["retry-after"], "1");
+    problem(refused, 503).await;
+    // Bodiless requests need no budget.
+    assert_eq!(client.get(format!("{base}/panic")).send().await.unwrap().status(), 500);
+    drop(stalled);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let served = client.post(format!("{base}/echo")).body("hello").send().await.unwrap();
+    assert_eq!(served.text().await.unwrap(), "hello");
 }

@@ -27,6 +27,9 @@ pub struct HttpSettings {
     pub shutdown_grace: Duration,
     /// Larger request bodies are answered with 413.
     pub body_limit_bytes: usize,
+    /// Request bodies held in memory at once, all requests together (at least
+    /// `body_limit_bytes`); a body that does not fit is answered with 503 and `Retry-After`.
+    pub body_memory_bytes: usize,
     /// Origins (`https://app.example.com`) allowed to call the API from a browser; empty
     /// allows none.
     pub cors_allowed_origins: Vec<String>,
@@ -59,6 +62,7 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
             body_limit_bytes: 64 * 1024,
+            body_memory_bytes: 64 * 1024 * 1024,
             cors_allowed_origins: Vec::new(),
             hsts: false,
             max_connections: 1024,
@@ -73,6 +77,12 @@ impl Default for HttpSettings {
 impl HttpSettings {
     /// Adds every problem with the connection limits to `problems`, each naming its key.
     pub fn check_connection_limits(&self, problems: &mut Vec<String>) {
+        if self.body_memory_bytes < self.body_limit_bytes {
+            problems.push(format!(
+                "http.body_memory_bytes ({}) must be at least http.body_limit_bytes ({})",
+                self.body_memory_bytes, self.body_limit_bytes
+            ));
+        }
         if self.max_connections == 0 {
             problems.push("http.max_connections must be at least 1".to_owned());
         }
