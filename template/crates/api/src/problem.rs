@@ -212,6 +212,10 @@ impl ApiError {
         Self::NotFound(body(StatusCode::NOT_FOUND, "not-found", detail))
     }
 
+    pub fn precondition_failed(detail: impl Into<String>) -> Self {
+        Self::PreconditionFailed(body(StatusCode::PRECONDITION_FAILED, "precondition-failed", detail))
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::BadRequest(body(StatusCode::BAD_REQUEST, "bad-request", detail))
     }

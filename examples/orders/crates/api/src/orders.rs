@@ -75,13 +75,19 @@ fn etag(order: &Order) -> String {
     format!("\"{}\"", order.version())
 }
 
-/// The version an `If-Match` header names (`"3"`, `W/"3"`), or `None` for `*` or no header.
+/// The version an `If-Match` header names (`"3"`), or `None` for `*` or no header. A weak
+/// tag (`W/"3"`) never matches: If-Match compares strongly (RFC 9110, section 13.1.1), so it
+/// is a 412.
 fn expected_version(if_match: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(value) = if_match.map(str::trim).filter(|value| *value != "*") else {
         return Ok(None);
     };
+    if value.starts_with("W/") {
+        return Err(ApiError::precondition_failed(
+            "If-Match compares strongly: a weak ETag (W/\"...\") never matches",
+        ));
+    }
     value
-        .trim_start_matches("W/")
         .trim_matches('"')
         .parse()
         .map(Some)
@@ -333,7 +339,10 @@ mod tests {
         assert_eq!(expected_version(None).unwrap(), None);
         assert_eq!(expected_version(Some("*")).unwrap(), None);
         assert_eq!(expected_version(Some("\"3\"")).unwrap(), Some(3));
-        assert_eq!(expected_version(Some("W/\"4\"")).unwrap(), Some(4));
+        assert!(matches!(
+            expected_version(Some("W/\"4\"")),
+            Err(ApiError::PreconditionFailed(_))
+        ));
         assert!(expected_version(Some("\"three\"")).is_err());
     }
 }
