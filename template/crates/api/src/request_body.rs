@@ -136,8 +136,14 @@ pub(crate) async fn read_bounded<E: Endpoint>(
         return endpoint.call(request).await.map(IntoResponse::into_response);
     }
     // The body's share of the memory for all bodies, held until the answer is ready: what it
-    // declared, else the most it may be. None left: 503, and the client retries.
-    let reserved = declared.map_or(limits.max_bytes, |length| usize::try_from(length).unwrap_or(limits.max_bytes));
+    // declared, else (unknown, or compressed) the most it may be. None left: 503, and the
+    // client retries.
+    let reserved = match declared {
+        Some(length) if !request.headers().contains_key(header::CONTENT_ENCODING) => {
+            usize::try_from(length).unwrap_or(limits.max_bytes)
+        }
+        _ => limits.max_bytes,
+    };
     let kib = u32::try_from(reserved.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
     let Ok(_memory) = limits.memory_kib.clone().try_acquire_many_owned(kib) else {
         let mut refusal = poem::Error::from_string(
