@@ -241,6 +241,8 @@ fn problem_response(mut parts: poem::ResponseParts, body: String) -> Response {
 }
 
 #[cfg(test)]
+mod body_tests;
+#[cfg(test)]
 mod rate_limit_tests;
 #[cfg(test)]
 mod tests;
