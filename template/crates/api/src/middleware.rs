@@ -130,10 +130,7 @@ pub fn stack(
             let body_limits = body_limits.clone();
             async move {
                 let request_id = request.data::<RequestId>().cloned();
-                match read_bounded(endpoint, request, &body_limits).await {
-                    Ok(response) => Ok(response),
-                    Err(refusal) => Ok(into_problem(refusal.into_response(), request_id).await),
-                }
+                refusal_as_problem(read_bounded(endpoint, request, &body_limits).await, request_id).await
             }
         })
         // One boxed layer keeps the type of the whole stack within the compiler's limits.
@@ -142,10 +139,7 @@ pub fn stack(
             let rate_limiter = rate_limiter.clone();
             async move {
                 let request_id = request.data::<RequestId>().cloned();
-                match limit_rate(endpoint, request, &rate_limiter).await {
-                    Ok(response) => Ok(response),
-                    Err(refusal) => Ok(into_problem(refusal.into_response(), request_id).await),
-                }
+                refusal_as_problem(limit_rate(endpoint, request, &rate_limiter).await, request_id).await
             }
         })
         .with_if(allow_cors, cors)
@@ -178,6 +172,17 @@ pub fn stack(
         // request metrics.
         .around(move |endpoint, request| traced(endpoint, request, metrics.clone()))
         .around(with_request_id)
+}
+
+/// For the layers outside the problem layer: their own refusals become problems too.
+async fn refusal_as_problem(
+    outcome: poem::Result<Response>,
+    request_id: Option<RequestId>,
+) -> poem::Result<Response> {
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(refusal) => Ok(into_problem(refusal.into_response(), request_id).await),
+    }
 }
 
 /// Turns any error response into a problem details response carrying the request id.

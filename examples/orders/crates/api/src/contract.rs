@@ -22,6 +22,13 @@ use crate::rate_limit::PROBES;
 /// Header names whose registered spelling is not plain title case.
 const SPELLINGS: &[&str] = &["ETag", "WWW-Authenticate", "RateLimit", "RateLimit-Policy"];
 
+/// The headers the middleware adds to every rate-limited response (`components.headers`).
+const MIDDLEWARE_HEADERS: &[&str] = &[
+    "RateLimit",
+    "RateLimit-Policy",
+    "Access-Control-Allow-Origin",
+];
+
 /// The headers the middleware adds to every response, as `components.headers`.
 fn shared_headers() -> Value {
     json!({
@@ -203,11 +210,7 @@ pub fn complete(generated: &str) -> Value {
                 let shared: &[&str] = if probe {
                     &["Access-Control-Allow-Origin"]
                 } else {
-                    &[
-                        "RateLimit",
-                        "RateLimit-Policy",
-                        "Access-Control-Allow-Origin",
-                    ]
+                    MIDDLEWARE_HEADERS
                 };
                 for name in shared {
                     headers.insert(
@@ -242,13 +245,9 @@ pub fn complete(generated: &str) -> Value {
                 .entry("headers")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(headers) = headers {
-                for header in [
-                    "RateLimit",
-                    "RateLimit-Policy",
-                    "Access-Control-Allow-Origin",
-                ] {
+                for header in MIDDLEWARE_HEADERS {
                     headers.insert(
-                        header.to_owned(),
+                        (*header).to_owned(),
                         json!({ "$ref": format!("#/components/headers/{header}") }),
                     );
                 }
@@ -334,11 +333,7 @@ mod tests {
         let responses = &document["paths"]["/items"]["get"]["responses"];
         assert!(responses["200"]["headers"]["ETag"].is_object());
         for status in ["200", "404"] {
-            for header in [
-                "RateLimit",
-                "RateLimit-Policy",
-                "Access-Control-Allow-Origin",
-            ] {
+            for header in MIDDLEWARE_HEADERS {
                 assert!(
                     responses[status]["headers"][header]["$ref"].is_string(),
                     "{status} {header}"
