@@ -43,8 +43,9 @@ pub enum Step {
     /// Run the upgraded service's own `cargo xtask ci` (conflict resolved), from the `upgrade`
     /// step's `target/upgrade/`; it shares `target/renders-target` with `render-ci`.
     UpgradeCi,
-    /// Run `cargo xtask compare` for 1 s on the bare poem handler: the harness builds, starts,
-    /// loads (wrk) and reports (the measured figures are in docs/benchmarks.md).
+    /// The comparison's guard (`cargo xtask compare --guard`): the service's `/health/live`
+    /// against the bare poem handler, 3 short alternating rounds, failing only on a gross
+    /// regression. It reuses the release binary the first rendering's load test built.
     Compare,
 }
 
@@ -138,6 +139,23 @@ fn mark_modified_now(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The service the compare guard measures: the first rendering (all options on, the default
+/// answers: the code of `examples/orders`) in the shared target directory, where its load test
+/// built the release binary (cargo finds it fresh); without renderings, `examples/orders`.
+fn guard_service(
+    rendered: &[(String, PathBuf)],
+    render_target: &Path,
+    root: &Path,
+) -> compare::ServiceBuild {
+    match rendered.first() {
+        Some((_, dir)) if dir.join("Cargo.toml").is_file() => compare::ServiceBuild {
+            dir: dir.clone(),
+            target_dir: Some(render_target.to_path_buf()),
+        },
+        _ => compare::ServiceBuild::example(root),
+    }
+}
+
 /// Runs the CI steps for the repository at `root`.
 pub fn run(root: &Path, args: &Args) -> Result<()> {
     let mut report = Report::default();
@@ -172,7 +190,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         report.step("docs", || docs_check::run(root));
     }
 
-    let wants_renders = [Step::Render, Step::Syntax, Step::RenderCi]
+    let wants_renders = [Step::Render, Step::Syntax, Step::RenderCi, Step::Compare]
         .iter()
         .any(|s| args.runs(*s));
     let mut combos = Vec::new();
@@ -320,8 +338,8 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     }
 
     if args.runs(Step::Compare) {
-        report.step("compare harness (bare-poem, 1 s)", || {
-            compare::run(root, &compare::Args::smoke())
+        report.step("compare guard (service / bare poem liveness)", || {
+            compare::guard(root, &guard_service(&rendered, &render_target, root))
         });
     }
 

@@ -1,98 +1,250 @@
-//! `cargo xtask compare`: the template's service side by side with the bare poem handler (the
-//! ceiling) and, when given, an app another generator produces (Loco), on this machine.
+//! `cargo xtask compare`: the template's service side by side with Loco's generated app (when
+//! given), the bare poem handler (the ceiling), and variants of the service itself (rate
+//! limiter off, OTLP export on), on this machine.
 //!
-//! Each contender is built in release mode with its own profile (what its users get), started
-//! on a free loopback port over a fresh SQLite file, seeded with the same rows, and loaded by
-//! `wrk` on the same paths: `static` (no database) and `read` (20 rows from the database).
-//! Figures: requests per second, p50/p99 latency, errors, resident memory when idle and at its
-//! peak, start-up time to ready, and the binary's size. The table goes to stdout and
-//! `target/compare/report.md`, the figures to `target/compare/report.json`.
+//! Each contender is built in release mode with its own profile (what its users get). A run is
+//! `--rounds` rounds; each round starts every contender once, over a fresh SQLite file on a
+//! free loopback port, seeds it with the same 20 orders through its own API, then loads the
+//! scenarios with `wrk`, alternating the contenders path by path (for each scenario: every
+//! contender that has it, in table order), so that a noisy moment on a shared machine hits
+//! one sample of each, not one contender. The report gives, per contender and scenario, the
+//! median and range over the rounds of requests per second and p99, and the ratios between
+//! contenders taken within each round, with their range: the table to stdout and
+//! `target/compare/report.md`, every figure (per round too) to `target/compare/report.json`.
 //!
-//! The contenders are one table in the code (`contenders.rs`): a contender is a build command, a
-//! binary, its arguments and environment, and the paths it is loaded on. Figures from `wrk`
-//! are compared as they come: the same client, the same connections, the same duration.
+//! `--guard` (the `compare` step of `cargo xtask ci`) is the short form: the service's
+//! `/health/live` against the ceiling, failing only on a gross regression (`guard.rs`).
 
+mod app;
 mod contenders;
+mod guard;
+mod otlp_sink;
 mod report;
+mod stats;
 mod wrk;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::thread;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
-use contenders::{Contender, PROFILE_VARIABLE, SCENARIOS, contenders};
-use report::{Figures, json_report, markdown_table};
+use contenders::{Contender, RATIOS, SCENARIOS, contenders};
+use report::{Footprint, Outcome};
+use stats::Sample;
 
-/// How many rows each contender holds before it is loaded; `read` lists all of them (Loco's
-/// scaffold does not page).
-const SEED_ROWS: usize = 20;
-/// How long a contender may take to become ready.
-const READY_LIMIT: Duration = Duration::from_secs(60);
+pub use contenders::ServiceBuild;
+pub use guard::guard;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A Loco app made by `loco new` with an `order` API scaffold (see docs/benchmarks.md);
-    /// without it, Loco is left out.
+    /// A Loco app made by `loco new` with an `order` API scaffold (see docs/benchmarks.md,
+    /// "Reproduce"); without it, Loco is left out.
     #[arg(long, value_name = "DIR")]
     loco: Option<PathBuf>,
-    /// Only these contenders (repeatable): service, bare-poem, loco.
+    /// Only these contenders (repeatable): service, service-limiter-off, service-otlp, loco,
+    /// bare-poem.
     #[arg(long, value_name = "NAME")]
     only: Vec<String>,
-    /// How long `wrk` loads each path, in seconds (after a 2-second warm-up).
-    #[arg(long, default_value_t = 10)]
+    /// Only these scenarios (repeatable): static, readiness, by-id, list.
+    #[arg(long, value_name = "NAME")]
+    scenario: Vec<String>,
+    /// Rounds; each starts every contender afresh and loads every path once.
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// How long `wrk` loads each path, in seconds (after the warm-up).
+    #[arg(long, default_value_t = 8)]
     seconds: u32,
+    /// The warm-up before each measured load, in seconds.
+    #[arg(long, default_value_t = 2)]
+    warm_up: u32,
     /// Open connections `wrk` keeps busy.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 32)]
     connections: u32,
+    /// `wrk` threads (it shares the machine's cores with the contenders).
+    #[arg(long, default_value_t = 1)]
+    threads: u32,
+    /// Run the CI guard instead: the service's liveness against the bare poem handler, 3 short
+    /// rounds, failing only below the calibrated ratio (docs/benchmarks.md).
+    #[arg(long, conflicts_with_all = ["loco", "only", "scenario"])]
+    guard: bool,
 }
 
-impl Args {
-    /// The harness end to end on the ceiling alone, briefly: what `cargo xtask ci` runs.
-    pub fn smoke() -> Self {
-        Self {
-            loco: None,
-            only: vec!["bare-poem".to_owned()],
-            seconds: 1,
-            connections: 8,
-        }
-    }
+/// What to run: the contenders, the scenarios, how many rounds, and how `wrk` loads.
+#[derive(Debug)]
+pub struct Plan {
+    pub contenders: Vec<Contender>,
+    pub scenarios: Vec<&'static str>,
+    pub rounds: u32,
+    pub wrk: wrk::Settings,
+    /// The report's file name, without extension, in `target/compare/`.
+    pub report_name: &'static str,
 }
 
 pub fn run(root: &Path, args: &Args) -> Result<()> {
-    wrk::ensure_installed()?;
-    let out = root.join("target").join("compare");
-    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let chosen: Vec<Contender> = contenders(root, args.loco.as_deref())
-        .into_iter()
-        .filter(|c| args.only.is_empty() || args.only.iter().any(|o| o == c.name))
-        .collect();
+    if args.guard {
+        return guard(root, &ServiceBuild::example(root));
+    }
+    for name in &args.scenario {
+        ensure!(
+            SCENARIOS.iter().any(|(s, _)| s == name),
+            "unknown scenario {name:?}; the scenarios are {:?}",
+            SCENARIOS.iter().map(|(s, _)| *s).collect::<Vec<_>>()
+        );
+    }
+    let plan = Plan {
+        contenders: contenders(root, &ServiceBuild::example(root), args.loco.as_deref())
+            .into_iter()
+            .filter(|c| args.only.is_empty() || args.only.iter().any(|o| o == c.name))
+            .collect(),
+        scenarios: SCENARIOS
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| args.scenario.is_empty() || args.scenario.iter().any(|o| o == s))
+            .collect(),
+        rounds: args.rounds,
+        wrk: wrk::Settings {
+            threads: args.threads,
+            connections: args.connections,
+            seconds: args.seconds,
+            warm_up_seconds: args.warm_up,
+        },
+        report_name: "report",
+    };
     ensure!(
-        !chosen.is_empty(),
+        !plan.contenders.is_empty(),
         "no contender matches --only {:?}",
         args.only
     );
+    measure(root, &plan).map(drop)
+}
 
-    let mut results = Vec::new();
-    for contender in &chosen {
-        println!("\n==> [compare] {}: {}", contender.name, contender.about);
-        let figures = measure(contender, &out, args)
-            .with_context(|| format!("measuring {}", contender.name))?;
-        results.push(figures);
+/// Builds, runs the rounds, writes and prints the report; fails when a load had errors.
+pub fn measure(root: &Path, plan: &Plan) -> Result<Outcome> {
+    ensure!(plan.rounds > 0, "--rounds must be at least 1");
+    wrk::ensure_installed()?;
+    let out = root.join("target").join("compare");
+    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+
+    let mut footprints = Vec::new();
+    let mut binaries: Vec<(&Contender, PathBuf)> = Vec::new();
+    for contender in &plan.contenders {
+        let built = binaries
+            .iter()
+            .find(|(c, _)| {
+                c.dir == contender.dir
+                    && c.target_dir == contender.target_dir
+                    && c.build_args == contender.build_args
+            })
+            .map(|(_, binary)| binary.clone());
+        let binary = match built {
+            Some(binary) => binary,
+            None => {
+                app::build(contender).with_context(|| format!("building {}", contender.name))?
+            }
+        };
+        footprints.push(Footprint {
+            name: contender.name.to_owned(),
+            about: contender.about.to_owned(),
+            binary_bytes: fs::metadata(&binary)
+                .with_context(|| format!("reading {}", binary.display()))?
+                .len(),
+            ..Footprint::default()
+        });
+        binaries.push((contender, binary));
     }
-    let table = markdown_table(&results, args);
+    let sink = if plan.contenders.iter().any(Contender::exports) {
+        Some(otlp_sink::start()?)
+    } else {
+        None
+    };
+    let otlp_url = sink.as_ref().map_or(String::new(), |s| s.base_url.clone());
+
+    let mut samples = Vec::new();
+    for round in 1..=plan.rounds {
+        println!("\n==> [compare] round {round} of {}", plan.rounds);
+        let mut running = Vec::new();
+        for ((contender, binary), footprint) in binaries.iter().zip(&mut footprints) {
+            if footprint.skipped.is_some() {
+                continue;
+            }
+            let log = out.join(format!("{}.log", contender.name));
+            match app::start(contender, binary, &log, &otlp_url) {
+                Ok(app) => {
+                    footprint.ready_after.push(app.ready_after);
+                    footprint.idle_rss_kib.push(app.idle_rss_kib);
+                    running.push((*contender, app));
+                }
+                Err(e) if contender.optional.is_some() => {
+                    let why = contender.optional.unwrap_or_default();
+                    println!("{}: skipped, {why}:\n{e:#}", contender.name);
+                    footprint.skipped = Some(why.to_owned());
+                }
+                Err(e) => return Err(e.context(format!("starting {}", contender.name))),
+            }
+        }
+        for scenario in &plan.scenarios {
+            for (contender, app) in &running {
+                let Some(path) = contender.path(scenario) else {
+                    continue;
+                };
+                let url = app.url(path);
+                println!("{} {scenario}", contender.name);
+                let load = wrk::load(&url, app.auth.as_deref(), plan.wrk)
+                    .with_context(|| format!("loading {} {scenario}", contender.name))?;
+                samples.push(Sample {
+                    round,
+                    contender: contender.name.to_owned(),
+                    scenario,
+                    path: path.to_owned(),
+                    load,
+                });
+            }
+        }
+        for (contender, app) in &running {
+            if let Some(footprint) = footprints.iter_mut().find(|f| f.name == contender.name) {
+                footprint.peak_rss_kib = footprint.peak_rss_kib.max(app.peak_rss_kib()?);
+            }
+        }
+    }
+
+    let scenarios: Vec<&'static str> = SCENARIOS.iter().map(|(s, _)| *s).collect();
+    let outcome = Outcome {
+        rounds: plan.rounds,
+        summaries: stats::summarise(&samples),
+        ratios: stats::ratios(&samples, RATIOS, &scenarios),
+        exported: sink.map_or_else(Vec::new, |sink| {
+            let r = &sink.received;
+            [
+                ("traces", &r.traces),
+                ("metrics", &r.metrics),
+                ("logs", &r.logs),
+            ]
+            .into_iter()
+            .map(|(signal, counter)| {
+                let (requests, bytes) = counter.summary();
+                (signal, requests, bytes)
+            })
+            .collect()
+        }),
+        footprints,
+        samples,
+    };
+    let table = report::markdown(&outcome, plan.wrk);
     println!("\n{table}");
-    fs::write(out.join("report.md"), &table).context("writing report.md")?;
-    fs::write(out.join("report.json"), json_report(&results, args))
-        .context("writing report.json")?;
-    println!("wrote {} and report.json", out.join("report.md").display());
-    let failing: Vec<&str> = results
+    let markdown_path = out.join(format!("{}.md", plan.report_name));
+    fs::write(&markdown_path, &table).context("writing the Markdown report")?;
+    fs::write(
+        out.join(format!("{}.json", plan.report_name)),
+        report::json(&outcome, plan.wrk),
+    )
+    .context("writing the JSON report")?;
+    println!("wrote {} and its .json", markdown_path.display());
+
+    let failing: Vec<String> = outcome
+        .summaries
         .iter()
-        .filter(|f| f.loads.iter().any(|(_, _, l)| l.errors > 0))
-        .map(|f| f.name.as_str())
+        .filter(|s| s.errors > 0)
+        .map(|s| format!("{} {} ({} errors)", s.contender, s.scenario, s.errors))
         .collect();
     if !failing.is_empty() {
         bail!(
@@ -100,224 +252,5 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             failing.join(", ")
         );
     }
-    Ok(())
-}
-
-fn measure(contender: &Contender, out: &Path, args: &Args) -> Result<Figures> {
-    let binary = build(contender)?;
-    let binary_bytes = fs::metadata(&binary)
-        .with_context(|| format!("reading {}", binary.display()))?
-        .len();
-
-    let scratch = tempfile::tempdir().context("creating a scratch directory")?;
-    let port = free_port()?;
-    let db = format!(
-        "sqlite://{}?mode=rwc",
-        scratch.path().join("compare.db").display()
-    );
-    let fill = |s: &str| s.replace("{port}", &port.to_string()).replace("{db}", &db);
-    let envs: Vec<(String, String)> = contender
-        .env
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), fill(v)))
-        .collect();
-    let base = format!("http://127.0.0.1:{port}");
-
-    let token = match contender.token_args {
-        Some(token_args) => Some(dev_token(&binary, &contender.dir, &envs, token_args)?),
-        None => None,
-    };
-    let log_path = out.join(format!("{}.log", contender.name));
-    let log =
-        fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
-    let started = Instant::now();
-    let child = Command::new(&binary)
-        .args(contender.args.iter().map(|a| fill(a)))
-        .envs(envs.iter().map(|(k, v)| (k, v)))
-        .current_dir(&contender.dir)
-        .stdout(log.try_clone().context("sharing the log file")?)
-        .stderr(log)
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    let mut running = Running { child };
-    wait_ready(
-        &format!("{base}{}", contender.ready),
-        &mut running,
-        &log_path,
-    )?;
-    let ready_after = started.elapsed();
-    thread::sleep(Duration::from_millis(500));
-    let idle_rss_kib = memory_kib(running.child.id(), "VmRSS")?;
-    println!("ready after {ready_after:?}, {idle_rss_kib} KiB resident when idle");
-
-    let auth = token.as_ref().map(|t| format!("Bearer {t}"));
-    if let Some((path, body)) = contender.seed {
-        seed(&format!("{base}{path}"), body, auth.as_deref())?;
-        println!("seeded {SEED_ROWS} rows through {path}");
-    }
-    let mut loads = Vec::new();
-    for (scenario, _) in SCENARIOS {
-        if let Some((_, path)) = contender.paths.iter().find(|(name, _)| name == scenario) {
-            let url = format!("{base}{path}");
-            loads.push((*scenario, *path, wrk::load(&url, auth.as_deref(), args)?));
-        }
-    }
-    let peak_rss_kib = memory_kib(running.child.id(), "VmHWM")?;
-    Ok(Figures {
-        name: contender.name.to_owned(),
-        about: contender.about.to_owned(),
-        binary_bytes,
-        ready_after,
-        idle_rss_kib,
-        peak_rss_kib,
-        loads,
-    })
-}
-
-/// The started app; stopped with SIGTERM (then killed) however `measure` ends.
-struct Running {
-    child: Child,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().ok();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-/// `cargo build --release` with the contender's own profile, into its own `target/` (so an
-/// app already built there is reused); returns the binary.
-fn build(contender: &Contender) -> Result<PathBuf> {
-    let manifest = contender.dir.join("Cargo.toml");
-    ensure!(
-        manifest.is_file(),
-        "{} is not a Cargo project",
-        contender.dir.display()
-    );
-    println!("building {} (release)", contender.dir.display());
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "--manifest-path"])
-        .arg(&manifest)
-        .args(contender.build_args)
-        .env_remove("CARGO_TARGET_DIR")
-        // Its own directory, so that its own `.cargo/config.toml` applies, not this one's.
-        .current_dir(&contender.dir)
-        .status()
-        .context("running cargo build")?;
-    ensure!(
-        status.success(),
-        "cargo build --release failed for {}",
-        contender.name
-    );
-    Ok(contender.dir.join("target/release").join(contender.binary))
-}
-
-fn dev_token(
-    binary: &Path,
-    dir: &Path,
-    envs: &[(String, String)],
-    args: &[&str],
-) -> Result<String> {
-    let output = Command::new(binary)
-        .args(args)
-        .envs(
-            envs.iter()
-                .filter(|(k, _)| k != PROFILE_VARIABLE)
-                .map(|(k, v)| (k, v)),
-        )
-        .current_dir(dir)
-        .output()
-        .context("running dev-token")?;
-    ensure!(
-        output.status.success(),
-        "dev-token failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let token = String::from_utf8(output.stdout).context("dev-token printed non-UTF-8")?;
-    Ok(token.trim().to_owned())
-}
-
-/// A port that was free a moment ago.
-fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(5)))
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn wait_ready(url: &str, running: &mut Running, log: &Path) -> Result<()> {
-    let agent = agent();
-    let deadline = Instant::now() + READY_LIMIT;
-    while Instant::now() < deadline {
-        if let Some(status) = running.child.try_wait().context("checking the process")? {
-            bail!(
-                "exited with {status} before it was ready; see {}",
-                log.display()
-            );
-        }
-        if agent.get(url).call().is_ok_and(|r| r.status() == 200) {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    bail!(
-        "not ready after {READY_LIMIT:?} ({url}); see {}",
-        log.display()
-    )
-}
-
-fn seed(url: &str, body: &str, auth: Option<&str>) -> Result<()> {
-    let agent = agent();
-    for n in 0..SEED_ROWS {
-        let mut request = agent.post(url).header("content-type", "application/json");
-        if let Some(auth) = auth {
-            request = request.header("authorization", auth);
-        }
-        let response = request
-            .send(body.replace("{n}", &n.to_string()))
-            .with_context(|| format!("POST {url}"))?;
-        let status = response.status();
-        ensure!(status.is_success(), "POST {url} answered {status}");
-    }
-    Ok(())
-}
-
-/// A `/proc/<pid>/status` memory line (`VmRSS`, `VmHWM`), in KiB.
-fn memory_kib(pid: u32, field: &str) -> Result<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status"))
-        .context("reading /proc (the memory figures need Linux)")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .with_context(|| format!("no {field} in /proc/{pid}/status"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn this_process_has_memory_figures() {
-        let rss = memory_kib(std::process::id(), "VmRSS").unwrap();
-        let peak = memory_kib(std::process::id(), "VmHWM").unwrap();
-        assert!(rss > 0 && peak >= rss, "rss {rss}, peak {peak}");
-        assert!(memory_kib(std::process::id(), "NoSuchField").is_err());
-    }
+    Ok(outcome)
 }

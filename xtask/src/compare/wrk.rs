@@ -5,7 +5,15 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use super::Args;
+/// How `wrk` loads each path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub threads: u32,
+    pub connections: u32,
+    /// Measured, after the warm-up.
+    pub seconds: u32,
+    pub warm_up_seconds: u32,
+}
 
 /// `wrk`'s figures for one path.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -32,22 +40,25 @@ pub fn ensure_installed() -> Result<()> {
     Ok(())
 }
 
-/// A 2-second warm-up, then the measured run.
-pub fn load(url: &str, auth: Option<&str>, args: &Args) -> Result<Load> {
-    run_wrk(url, auth, 2, args.connections)?;
-    let output = run_wrk(url, auth, args.seconds, args.connections)?;
+/// The warm-up, then the measured run.
+pub fn load(url: &str, auth: Option<&str>, settings: Settings) -> Result<Load> {
+    if settings.warm_up_seconds > 0 {
+        run_wrk(url, auth, settings.warm_up_seconds, settings)?;
+    }
+    let output = run_wrk(url, auth, settings.seconds, settings)?;
     let figures = parse_wrk(&output).with_context(|| format!("reading wrk's output:\n{output}"))?;
     println!(
-        "{url}: {:.0} req/s, p50 {:?}, p99 {:?}, {} errors",
+        "  {url}: {:.0} req/s, p50 {:?}, p99 {:?}, {} errors",
         figures.per_second, figures.p50, figures.p99, figures.errors
     );
     Ok(figures)
 }
 
-fn run_wrk(url: &str, auth: Option<&str>, seconds: u32, connections: u32) -> Result<String> {
+fn run_wrk(url: &str, auth: Option<&str>, seconds: u32, settings: Settings) -> Result<String> {
     let mut wrk = Command::new("wrk");
-    wrk.args(["--latency", "--threads", "2"])
-        .arg(format!("--connections={connections}"))
+    wrk.arg("--latency")
+        .arg(format!("--threads={}", settings.threads))
+        .arg(format!("--connections={}", settings.connections))
         .arg(format!("--duration={seconds}s"));
     if let Some(auth) = auth {
         wrk.args(["--header", &format!("Authorization: {auth}")]);
