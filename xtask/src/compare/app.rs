@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
-use super::contenders::{Contender, PROFILE_VARIABLE};
+use super::contenders::{Contender, PROFILE_VARIABLE, Token};
 
 /// How many rows each contender holds before it is loaded; `list` reads all of them (Loco's
 /// scaffold does not page).
@@ -118,12 +118,9 @@ pub fn start(contender: &Contender, binary: &Path, log: &Path, otlp: &str) -> Re
         .iter()
         .map(|(k, v)| ((*k).to_owned(), fill(v)))
         .collect();
-    let auth = match contender.token_args {
-        Some(args) => Some(format!(
-            "Bearer {}",
-            dev_token(binary, &contender.dir, &envs, args)?
-        )),
-        None => None,
+    let printed = match contender.token {
+        Some(Token::Printed(args)) => Some(dev_token(binary, &contender.dir, &envs, args)?),
+        _ => None,
     };
     let log_file = fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let started = Instant::now();
@@ -138,7 +135,7 @@ pub fn start(contender: &Contender, binary: &Path, log: &Path, otlp: &str) -> Re
     let mut running = Running {
         child,
         base: format!("http://127.0.0.1:{port}"),
-        auth,
+        auth: printed.map(|token| format!("Bearer {token}")),
         id: None,
         ready_after: Duration::ZERO,
         idle_rss_kib: 0,
@@ -148,6 +145,15 @@ pub fn start(contender: &Contender, binary: &Path, log: &Path, otlp: &str) -> Re
     running.ready_after = started.elapsed();
     thread::sleep(Duration::from_millis(300));
     running.idle_rss_kib = memory_kib(running.child.id(), "VmRSS")?;
+    if let Some(Token::Login { register, login }) = contender.token {
+        post(&running.url(register.0), register.1, None)?;
+        let answer = post(&running.url(login.0), login.1, None)?;
+        let token = serde_json::from_str::<serde_json::Value>(&answer)
+            .ok()
+            .and_then(|v| v["token"].as_str().map(str::to_owned))
+            .with_context(|| format!("no token in the login answer: {answer}"))?;
+        running.auth = Some(format!("Bearer {token}"));
+    }
     if let Some((path, body)) = contender.seed {
         let ids = seed(&running.url(path), body, running.auth.as_deref())?;
         // A row from the middle of the table, not the first one a scan meets.
@@ -231,27 +237,28 @@ fn wait_ready(url: &str, child: &mut Child, log: &Path) -> Result<()> {
     )
 }
 
+/// `POST`s a JSON body; the answer's body, which must be 2xx.
+fn post(url: &str, body: &str, auth: Option<&str>) -> Result<String> {
+    let mut request = agent().post(url).header("content-type", "application/json");
+    if let Some(auth) = auth {
+        request = request.header("authorization", auth);
+    }
+    let mut response = request.send(body).with_context(|| format!("POST {url}"))?;
+    let status = response.status();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    ensure!(status.is_success(), "POST {url} answered {status}: {text}");
+    Ok(text)
+}
+
 /// Creates `SEED_ROWS` rows; returns their ids as the answers gave them.
 fn seed(url: &str, body: &str, auth: Option<&str>) -> Result<Vec<String>> {
-    let agent = agent();
-    let mut ids = Vec::new();
-    for n in 0..SEED_ROWS {
-        let mut request = agent.post(url).header("content-type", "application/json");
-        if let Some(auth) = auth {
-            request = request.header("authorization", auth);
-        }
-        let mut response = request
-            .send(body.replace("{n}", &n.to_string()))
-            .with_context(|| format!("POST {url}"))?;
-        let status = response.status();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        ensure!(status.is_success(), "POST {url} answered {status}: {text}");
-        ids.push(
-            created_id(&text)
-                .with_context(|| format!("no id in the answer to POST {url}: {text}"))?,
-        );
-    }
-    Ok(ids)
+    (0..SEED_ROWS)
+        .map(|n| {
+            let answer = post(url, &body.replace("{n}", &n.to_string()), auth)?;
+            created_id(&answer)
+                .with_context(|| format!("no id in the answer to POST {url}: {answer}"))
+        })
+        .collect()
 }
 
 /// The `id` of a created row: a string (the service's UUIDs) or a number (Loco's keys).

@@ -23,8 +23,8 @@ pub struct Contender {
     pub env: Vec<(&'static str, &'static str)>,
     /// Answers 200 once the app can take traffic.
     pub ready: &'static str,
-    /// A bearer token from the binary itself (`dev-token` arguments), sent with every request.
-    pub token_args: Option<&'static [&'static str]>,
+    /// Where its bearer token comes from, when its API wants one (sent with every request).
+    pub token: Option<Token>,
     /// `POST` this JSON body here `SEED_ROWS` times; `{n}` is replaced by the row number. The
     /// answers' `id` fields fill `{id}` in the paths.
     pub seed: Option<(&'static str, &'static str)>,
@@ -33,6 +33,18 @@ pub struct Contender {
     /// When it cannot start (a setting this build does not know yet), the run goes on without
     /// it and the report says this.
     pub optional: Option<&'static str>,
+}
+
+/// How the harness gets a bearer token for a contender.
+#[derive(Debug, Clone, Copy)]
+pub enum Token {
+    /// The binary prints one: these arguments (the service's `dev-token`).
+    Printed(&'static [&'static str]),
+    /// Register a user, then log in: `(path, JSON body)` each; the login answer's `token`.
+    Login {
+        register: (&'static str, &'static str),
+        login: (&'static str, &'static str),
+    },
 }
 
 impl Contender {
@@ -134,13 +146,13 @@ fn service(build: &ServiceBuild, name: &'static str, about: &'static str) -> Con
         args: &["serve"],
         env: service_env(),
         ready: "/health/ready",
-        token_args: Some(&[
+        token: Some(Token::Printed(&[
             "dev-token",
             "--scope",
             "orders:read",
             "--scope",
             "orders:write",
-        ]),
+        ])),
         seed: Some((
             "/api/v1/orders",
             r#"{"customer_email":"seed-{n}@example.com","amount_minor":1250,"currency":"EUR"}"#,
@@ -192,7 +204,7 @@ pub fn contenders(root: &Path, build: &ServiceBuild, loco: Option<&Path>) -> Vec
     if let Some(dir) = loco {
         all.push(Contender {
             name: LOCO,
-            about: "`loco new --db sqlite --bg async --assets none` plus `generate scaffold order … --api`, production environment, migrations at start",
+            about: "`loco new --db sqlite --bg async --assets none` plus `generate scaffold order … --api` (JWT-checked routes), production environment, migrations at start",
             dir: dir.to_path_buf(),
             target_dir: None,
             build_args: &[],
@@ -210,17 +222,28 @@ pub fn contenders(root: &Path, build: &ServiceBuild, loco: Option<&Path>) -> Vec
                 ("MAILER_PASSWORD", "compare-fake-password"),
             ],
             ready: "/_readiness",
-            token_args: None,
+            // Its scaffold's routes check a JWT (`auth::JWT`: signature and expiry, no database
+            // look-up), as the service's do; its starter's login mints one.
+            token: Some(Token::Login {
+                register: (
+                    "/api/auth/register",
+                    r#"{"name":"compare","email":"compare@example.com","password":"compare-fake-password"}"#,
+                ),
+                login: (
+                    "/api/auth/login",
+                    r#"{"email":"compare@example.com","password":"compare-fake-password"}"#,
+                ),
+            }),
             seed: Some((
                 "/api/orders",
                 r#"{"customer_email":"seed-{n}@example.com","amount_minor":1250,"currency":"EUR","status":"pending","version":1}"#,
             )),
-            // Its scaffold's list has no paging: the 20 seeded rows are the whole table.
+            // Its scaffold's list pages (and counts the table): a page of 20, the whole table.
             paths: vec![
                 ("static", "/_ping"),
                 ("readiness", "/_readiness"),
                 ("by-id", "/api/orders/{id}"),
-                ("list", "/api/orders"),
+                ("list", "/api/orders?page_size=20"),
             ],
             optional: None,
         });
@@ -236,7 +259,7 @@ pub fn contenders(root: &Path, build: &ServiceBuild, loco: Option<&Path>) -> Vec
         args: &["127.0.0.1:{port}"],
         env: Vec::new(),
         ready: "/health/live",
-        token_args: None,
+        token: None,
         seed: None,
         paths: vec![("static", "/health/live")],
         optional: None,
