@@ -63,8 +63,8 @@ impl Contender {
 
 /// The scenarios, in the order they run and are reported.
 pub const SCENARIOS: &[(&str, &str)] = &[
-    ("static", "liveness: no database"),
-    ("readiness", "readiness: one database round trip"),
+    ("static", "the liveness probe: no database"),
+    ("readiness", "the readiness probe: one database round trip"),
     (
         "by-id",
         "one order by id from the database (the service: with a bearer JWT)",
