@@ -84,40 +84,57 @@ fn an_aws_key_pair_in_a_tracked_file_fails_the_scan() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The advisory database and cargo-deny, or why they are missing (an error under `CI=true`).
-fn cargo_deny_and_database() -> anyhow::Result<Option<std::path::PathBuf>> {
-    let missing = match (
-        deny::installed_version(),
-        std::env::var_os(deny::DATABASE_VARIABLE),
-    ) {
-        (Ok(_), Some(database)) => return Ok(Some(database.into())),
+/// Where the comparison reads the advisory database from.
+enum Database {
+    /// A copy (`ADVISORY_DB`), read offline.
+    Local(std::path::PathBuf),
+    /// cargo-deny's own fetch: under `CI=true` without `ADVISORY_DB` (GitHub's runners).
+    Fetched,
+}
+
+/// The database to compare with, or `None` (said on stderr) when cargo-deny or a database is
+/// missing outside CI; under `CI=true` a missing cargo-deny is an error.
+fn cargo_deny_and_database() -> anyhow::Result<Option<Database>> {
+    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    let missing = match (deny::installed_version(), std::env::var_os(deny::DATABASE_VARIABLE)) {
+        (Ok(_), Some(database)) => return Ok(Some(Database::Local(database.into()))),
+        (Ok(_), None) if in_ci => return Ok(Some(Database::Fetched)),
         (Err(err), _) => format!("{err:#}"),
         (Ok(_), None) => format!(
             "{} is not set to a copy of the advisory database",
             deny::DATABASE_VARIABLE
         ),
     };
-    if std::env::var("CI").is_ok_and(|value| value == "true") {
+    if in_ci {
         bail!("cannot compare with cargo deny: {missing}");
     }
     eprintln!("skipped: the cargo-deny comparison needs it: {missing}");
     Ok(None)
 }
 
-/// `cargo deny --offline check` as a user runs it, on a `deny.toml` whose `db-path` is a
-/// prepared copy of the database.
-fn cargo_deny_verdict(root: &Path, database: &Path) -> anyhow::Result<bool> {
-    let policy = deny::Policy::new(root, Some(database), false)?;
+/// `cargo deny check` as a user runs it, on the project's `deny.toml`, with `db-path` set to a
+/// prepared copy of the database when there is one.
+fn cargo_deny_verdict(root: &Path, database: &Database) -> anyhow::Result<bool> {
     let text = std::fs::read_to_string(root.join("deny.toml"))?;
-    let db_path = policy.db_path().context("no local database")?;
-    let config = format!("{text}\n").replace(
-        "[advisories]\n",
-        &format!("[advisories]\ndb-path = \"{}\"\n", db_path.display()),
-    );
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.arg("deny");
+    // Kept until cargo-deny has run.
+    let mut _policy = None;
+    let mut config = text.clone();
+    if let Database::Local(copy) = database {
+        let policy = deny::Policy::new(root, Some(copy), false)?;
+        let db_path = policy.db_path().context("no local database")?;
+        config = format!("{text}\n").replace(
+            "[advisories]\n",
+            &format!("[advisories]\ndb-path = \"{}\"\n", db_path.display()),
+        );
+        command.arg("--offline");
+        _policy = Some(policy);
+    }
     let user_config = root.join("user-deny.toml");
     std::fs::write(&user_config, config)?;
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .args(["deny", "--offline", "--config"])
+    let status = command
+        .arg("--config")
         .arg(&user_config)
         .arg("check")
         .current_dir(root)
@@ -132,8 +149,12 @@ fn the_verdict_is_cargo_denys_clean_and_with_a_vulnerable_crate() -> anyhow::Res
         return Ok(());
     };
     let dir = workspace()?;
+    let advisory_db = match &database {
+        Database::Local(copy) => Some(copy.clone()),
+        Database::Fetched => None,
+    };
     let args = ScanArgs {
-        advisory_db: Some(database.clone()),
+        advisory_db: advisory_db.clone(),
         skip: vec![Check::Secrets, Check::UnsafeCode],
         ..ScanArgs::default()
     };
@@ -159,7 +180,7 @@ fn the_verdict_is_cargo_denys_clean_and_with_a_vulnerable_crate() -> anyhow::Res
     let json_args = ScanArgs {
         format: Format::Json,
         output: Some(report.clone()),
-        advisory_db: Some(database.clone()),
+        advisory_db,
         skip: vec![Check::Secrets, Check::UnsafeCode],
         ..ScanArgs::default()
     };
