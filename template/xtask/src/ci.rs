@@ -6,25 +6,44 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use crate::{api_fuzz, cargo, deploy, lint, load_test, migrations, openapi, openapi_lint, security};
+use crate::{
+    api_fuzz, cargo, deploy, lint, load_test, migrations, openapi, openapi_lint, security,
+};
 
 /// A CI step: runs at the project root.
-pub type Step = fn(&Path) -> anyhow::Result<()>;
+pub type Step = fn(&Path, &Options) -> anyhow::Result<()>;
+
+/// What `cargo xtask ci` passes on to its steps.
+#[derive(Debug, Default, clap::Args)]
+pub struct Options {
+    /// A copy of the RustSec advisory database for the security scan (also `ADVISORY_DB`),
+    /// read offline.
+    #[arg(long, value_name = "DIR")]
+    pub advisory_db: Option<std::path::PathBuf>,
+}
+
+/// A step that needs only the project root.
+macro_rules! at_root {
+    ($step:path) => {
+        |root: &Path, _: &Options| $step(root)
+    };
+}
 
 /// The CI steps, in order.
 const STEPS: &[(&str, Step)] = &[
-    ("fmt", lint::fmt),
-    ("clippy", lint::clippy),
-    ("architecture", lint::architecture),
-    ("test", test),
-    ("migrations", migrations::round_trip),
-    ("openapi", openapi::check),
-    ("openapi-lint", openapi_lint::lint),
+    ("fmt", at_root!(lint::fmt)),
+    ("clippy", at_root!(lint::clippy)),
+    ("architecture", at_root!(lint::architecture)),
+    ("test", at_root!(test)),
+    ("migrations", at_root!(migrations::round_trip)),
+    ("openapi", at_root!(openapi::check)),
+    ("openapi-lint", at_root!(openapi_lint::lint)),
     ("security-scan", security::ci_step),
-    ("api-fuzz", api_fuzz::run),
-    ("deploy", deploy::check),
-    // Builds the release binary and loads it for a few seconds (`[smoke]` in loadtest.toml).
-    ("load-test", load_test::smoke),
+    ("api-fuzz", at_root!(api_fuzz::run)),
+    ("deploy", at_root!(deploy::check)),
+    // Loads the debug build for a few seconds (`[smoke]` in loadtest.toml): it proves the load
+    // test works; `cargo xtask load-test` measures the release build.
+    ("load-test", at_root!(load_test::smoke)),
 ];
 
 /// A step that could not run (a tool is missing): reported as `skipped (<reason>)`, never
@@ -48,7 +67,7 @@ enum Outcome {
     Skipped(Option<String>),
 }
 
-pub fn run(root: &Path, skip: &[String], only: &[String]) -> anyhow::Result<()> {
+pub fn run(root: &Path, skip: &[String], only: &[String], options: &Options) -> anyhow::Result<()> {
     for name in skip.iter().chain(only) {
         if !STEPS.iter().any(|(step, _)| step == name) {
             let known: Vec<_> = STEPS.iter().map(|(step, _)| *step).collect();
@@ -58,19 +77,21 @@ pub fn run(root: &Path, skip: &[String], only: &[String]) -> anyhow::Result<()> 
     let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
     let mut results: Vec<(&str, Duration, Outcome)> = Vec::new();
     for (name, step) in STEPS {
-        let selected = (only.is_empty() || only.iter().any(|o| o == name))
-            && !skip.iter().any(|s| s == name);
+        let selected =
+            (only.is_empty() || only.iter().any(|o| o == name)) && !skip.iter().any(|s| s == name);
         if !selected {
             results.push((name, Duration::ZERO, Outcome::Skipped(None)));
             continue;
         }
         println!("\n==> {name}");
         let started = Instant::now();
-        let outcome = match step(root) {
+        let outcome = match step(root, options) {
             Ok(()) => Outcome::Passed,
             Err(err) => match err.downcast::<Skipped>() {
                 Ok(Skipped(reason)) if in_ci => {
-                    eprintln!("==> {name} failed: it could not run under CI=true ({reason}); install the tool or pass --skip {name}");
+                    eprintln!(
+                        "==> {name} failed: it could not run under CI=true ({reason}); install the tool or pass --skip {name}"
+                    );
                     Outcome::Failed
                 }
                 Ok(Skipped(reason)) => {
@@ -108,7 +129,9 @@ pub fn run(root: &Path, skip: &[String], only: &[String]) -> anyhow::Result<()> 
 
 fn test(root: &Path) -> anyhow::Result<()> {
     if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        println!("note: TEST_DATABASE_URL is not set, so the PostgreSQL half of the suite is skipped");
+        println!(
+            "note: TEST_DATABASE_URL is not set, so the PostgreSQL half of the suite is skipped"
+        );
     }
     let has_nextest = crate::cargo_command()
         .args(["nextest", "--version"])
@@ -122,4 +145,3 @@ fn test(root: &Path) -> anyhow::Result<()> {
         cargo(root, &["test", "--workspace", "--no-fail-fast"])
     }
 }
-

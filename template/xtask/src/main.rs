@@ -43,6 +43,8 @@ enum Task {
         /// Run only these steps (repeatable).
         #[arg(long)]
         only: Vec<String>,
+        #[command(flatten)]
+        options: ci::Options,
     },
     /// `cargo fmt --check`, clippy with `-D warnings`, and the architecture rules.
     Lint,
@@ -73,9 +75,11 @@ enum Task {
         #[command(subcommand)]
         action: OpenapiAction,
     },
-    /// Known vulnerabilities in `Cargo.lock` (RustSec), the `deny.toml` policy (licenses, banned
-    /// crates, sources), secrets in tracked files and crates that do not forbid unsafe code.
-    /// Fails on any error that `security-allowlist.toml` does not allow with a reason.
+    /// `cargo deny check` on `deny.toml` (known vulnerabilities, banned crates, licenses,
+    /// sources; accepted advisories are its `[advisories] ignore` entries), secrets in tracked
+    /// files (allowed by path and fingerprint in `[workspace.metadata.secrets]` of `Cargo.toml`)
+    /// and crates that do not forbid unsafe code. Needs cargo-deny (`cargo install cargo-deny
+    /// --locked --version 0.20.2`).
     SecurityScan(security::ScanArgs),
 }
 
@@ -101,7 +105,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = project_root();
     let result = match cli.command {
-        Task::Ci { skip, only } => ci::run(&root, &skip, &only),
+        Task::Ci {
+            skip,
+            only,
+            options,
+        } => ci::run(&root, &skip, &only, &options),
         Task::Lint => lint::all(&root),
         Task::Migrate { args } => match args.as_slice() {
             [new, name] if new == "new" => migrations::new_migration(&root, name),
@@ -123,7 +131,10 @@ fn main() -> ExitCode {
         Err(err) => {
             let failure = err.downcast_ref::<load_test::Failure>().copied();
             // A handed-over load test has printed its own error.
-            if !matches!(failure, Some(load_test::Failure::HandedOver(_))) {
+            if let Some(ci::Skipped(reason)) = err.downcast_ref::<ci::Skipped>() {
+                // Nothing (or not everything) ran: never a success.
+                eprintln!("xtask: skipped ({reason})");
+            } else if !matches!(failure, Some(load_test::Failure::HandedOver(_))) {
                 eprintln!("xtask: {err:#}");
             }
             ExitCode::from(failure.map_or(1, load_test::Failure::exit_code))

@@ -12,8 +12,9 @@
 //! 4. checkov scans the `Dockerfile` and the built manifests in one run; a skipped check
 //!    carries its reason inline (`checkov.io/skipN` annotations).
 //!
-//! A tool that is not installed is named with the package that provides it, and its part is
-//! skipped without failing the step; a tool that finds something fails it.
+//! A tool that is not installed is named with the package that provides it, its part is
+//! skipped and the step ends `skipped (partly: <tools> not installed)`, never `ok` (under
+//! `CI=true` that fails the run); a tool that finds something fails it.
 
 use std::ffi::OsString;
 use std::io::ErrorKind;
@@ -22,6 +23,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::ci::Skipped;
 use crate::image_contents;
 
 /// The oldest Kubernetes the manifests must work on (`lifecycle.preStop.sleep` needs 1.30).
@@ -138,10 +140,12 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
             built.len()
         );
     } else {
-        println!(
-            "deploy: passed what could run; not installed: {} (see the notes above)",
+        // Part of the step did not run: never an `ok`.
+        return Err(Skipped(format!(
+            "partly: {} not installed (the notes above say how to install each)",
             missing.join(", ")
-        );
+        ))
+        .into());
     }
     Ok(())
 }

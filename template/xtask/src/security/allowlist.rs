@@ -1,15 +1,16 @@
-//! `security-allowlist.toml`: findings the project accepts, each with a reason.
+//! Secrets the project accepts: `[workspace.metadata.secrets]` in the root `Cargo.toml`, each
+//! by path and, for one value, the fingerprint the report prints, with a reason. (Advisories
+//! are accepted in `deny.toml`, where cargo-deny reads them.)
 //!
 //! ```toml
-//! [[allow]]
-//! rule = "advisories/RUSTSEC-2023-0071"  # check/rule, as the report prints it
-//! path = "Cargo.lock"                     # optional: a file, or a directory ending in `/`
-//! fingerprint = "rsa@0.9.8"               # optional: as the report prints it
-//! reason = "Why this is acceptable, and until when."
+//! [[workspace.metadata.secrets.allow]]
+//! path = "config/development.toml"   # a file, or a directory ending in `/`
+//! fingerprint = "0123456789abcdef"   # optional: only this value
+//! reason = "The development profile's signing secret, refused in production."
 //! ```
 //!
-//! An entry without a reason is an error; an entry that matches nothing (in a check that ran)
-//! is reported as a warning so the list does not rot.
+//! An entry without a reason is an error; an entry that allows nothing is a warning, so the
+//! list does not rot.
 
 use std::path::Path;
 
@@ -18,7 +19,7 @@ use serde::Deserialize;
 
 use super::{Check, Finding, Location, Severity};
 
-pub const FILE_NAME: &str = "security-allowlist.toml";
+const WHERE: &str = "[workspace.metadata.secrets] in Cargo.toml";
 
 #[derive(Debug, Default)]
 pub struct Allowlist {
@@ -26,117 +27,98 @@ pub struct Allowlist {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    #[serde(default)]
-    allow: Vec<RawEntry>,
+struct Manifest {
+    workspace: Option<Workspace>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Workspace {
+    metadata: Option<Metadata>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    secrets: Option<Secrets>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEntry {
-    rule: Option<String>,
-    path: Option<String>,
-    fingerprint: Option<String>,
-    reason: Option<String>,
+struct Secrets {
+    #[serde(default)]
+    allow: Vec<Entry>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Entry {
-    rule: String,
-    path: Option<String>,
+    path: String,
     fingerprint: Option<String>,
+    #[serde(default)]
     reason: String,
 }
 
 impl Allowlist {
-    /// Reads the allowlist at the project root; no file is an empty allowlist.
+    /// Reads the entries of the root `Cargo.toml`; none is an empty allowlist.
     pub fn load(root: &Path) -> anyhow::Result<Self> {
-        let path = root.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&text).with_context(|| format!("invalid {FILE_NAME}")),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
-        }
+        let path = root.join("Cargo.toml");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("invalid {WHERE}"))
     }
 
-    pub fn parse(text: &str) -> anyhow::Result<Self> {
-        let file: File = toml::from_str(text)?;
-        let mut entries = Vec::new();
-        let mut problems = Vec::new();
-        for (index, raw) in file.allow.into_iter().enumerate() {
-            let number = index + 1;
-            let reason = raw
-                .reason
-                .map(|reason| reason.trim().to_owned())
-                .unwrap_or_default();
-            match raw.rule {
-                None => problems.push(format!("entry {number} has no `rule`")),
-                Some(rule) if !rule.contains('/') => {
-                    problems.push(format!(
-                        "entry {number}: `rule = \"{rule}\"` must be check/rule, as reported"
-                    ));
-                }
-                Some(rule) if reason.is_empty() => {
-                    problems.push(format!(
-                        "entry {number} (`{rule}`) has no `reason`: say why it is acceptable"
-                    ));
-                }
-                Some(rule) => entries.push(Entry {
-                    rule,
-                    path: raw.path,
-                    fingerprint: raw.fingerprint,
-                    reason,
-                }),
-            }
-        }
-        if !problems.is_empty() {
-            bail!("{}", problems.join("; "));
+    pub fn parse(manifest: &str) -> anyhow::Result<Self> {
+        let manifest: Manifest = toml::from_str(manifest)?;
+        let entries = manifest
+            .workspace
+            .and_then(|w| w.metadata)
+            .and_then(|m| m.secrets)
+            .map(|s| s.allow)
+            .unwrap_or_default();
+        if let Some(entry) = entries.iter().find(|entry| entry.reason.trim().is_empty()) {
+            bail!(
+                "the entry for `{}` has no `reason`: say why it is not a credential",
+                entry.path
+            );
         }
         Ok(Allowlist { entries })
     }
 
-    /// Marks the findings an entry allows, and adds a warning for each entry that allowed
-    /// nothing although its check ran.
-    pub fn apply(&self, findings: &mut Vec<Finding>, ran: &[Check]) {
+    /// Marks the secrets an entry allows, and warns about each entry that allowed nothing.
+    pub fn apply(&self, findings: &mut Vec<Finding>) {
         let mut used = vec![false; self.entries.len()];
-        for finding in findings.iter_mut() {
+        for finding in findings.iter_mut().filter(|f| f.check == Check::Secrets) {
             if let Some(index) = self.entries.iter().position(|entry| entry.allows(finding)) {
                 used[index] = true;
-                finding.allowed = Some(self.entries[index].reason.clone());
+                finding.allowed = Some(self.entries[index].reason.trim().to_owned());
             }
         }
         for (entry, _) in self.entries.iter().zip(used).filter(|(_, used)| !used) {
-            let check = entry.rule.split('/').next().unwrap_or_default();
-            if ran.iter().any(|ran| ran.name() == check) {
-                let mut unused = Finding::new(
-                    Check::Allowlist,
-                    "unused-entry",
-                    Severity::Warning,
-                    Location::file(FILE_NAME, None),
-                    format!(
-                        "the entry for `{}` allows nothing any more: remove it",
-                        entry.rule
-                    ),
-                );
-                unused.fingerprint = Some(entry.rule.clone());
-                findings.push(unused);
-            }
+            let mut unused = Finding::new(
+                Check::Allowlist,
+                "unused-entry",
+                Severity::Warning,
+                Location::file("Cargo.toml", None),
+                format!(
+                    "the secrets allowlist entry for `{}` allows nothing any more: remove it",
+                    entry.path
+                ),
+            );
+            unused.fingerprint = entry.fingerprint.clone();
+            findings.push(unused);
         }
     }
 }
 
 impl Entry {
     fn allows(&self, finding: &Finding) -> bool {
-        let path_matches = self.path.as_deref().is_none_or(|path| {
-            finding.location.path == path
-                || (path.ends_with('/') && finding.location.path.starts_with(path))
-        });
+        let path = &finding.location.path;
+        let path_matches =
+            *path == self.path || (self.path.ends_with('/') && path.starts_with(&self.path));
         let fingerprint_matches = self
             .fingerprint
             .as_deref()
             .is_none_or(|fingerprint| finding.fingerprint.as_deref() == Some(fingerprint));
-        self.rule == finding.rule_id() && path_matches && fingerprint_matches
+        path_matches && fingerprint_matches
     }
 }
 
@@ -157,16 +139,17 @@ mod tests {
     }
 
     #[test]
-    fn entries_match_by_rule_path_and_fingerprint() -> anyhow::Result<()> {
+    fn entries_match_by_path_and_fingerprint() -> anyhow::Result<()> {
         let allowlist = Allowlist::parse(
             r#"
-            [[allow]]
-            rule = "secrets/high-entropy"
+            [workspace]
+            members = []
+
+            [[workspace.metadata.secrets.allow]]
             path = "tests/fixtures/"
             reason = "Test data, not a credential."
 
-            [[allow]]
-            rule = "secrets/high-entropy"
+            [[workspace.metadata.secrets.allow]]
             path = "config/app.toml"
             fingerprint = "abc"
             reason = "A public key, not a secret."
@@ -178,41 +161,30 @@ mod tests {
             secret_in("config/app.toml", "other"),
             secret_in("src/main.rs", "abc"),
         ];
-        allowlist.apply(&mut findings, &[Check::Secrets]);
-        let allowed: Vec<bool> = findings
-            .iter()
-            .map(|finding| finding.allowed.is_some())
-            .collect();
+        allowlist.apply(&mut findings);
+        let allowed: Vec<bool> = findings.iter().map(|f| f.allowed.is_some()).collect();
         assert_eq!(allowed, [true, true, false, false]);
-        assert_eq!(
-            findings[1].allowed.as_deref(),
-            Some("A public key, not a secret.")
-        );
         Ok(())
     }
 
     #[test]
-    fn an_entry_without_a_reason_is_an_error() {
-        let err = Allowlist::parse("[[allow]]\nrule = \"secrets/high-entropy\"\nreason = \"  \"\n");
-        assert!(err.is_err_and(|err| err.to_string().contains("no `reason`")));
-        assert!(Allowlist::parse("[[allow]]\nrule = \"secrets/x\"\n").is_err());
+    fn an_entry_without_a_reason_is_an_error_and_an_unused_one_a_warning() -> anyhow::Result<()> {
+        let without = "[[workspace.metadata.secrets.allow]]\npath = \"a\"\n";
         assert!(
-            Allowlist::parse("[[allow]]\nrule = \"secrets/x\"\nreason = \"r\"\ntypo = 1\n")
-                .is_err()
+            Allowlist::parse(without).is_err_and(|err| err.to_string().contains("no `reason`"))
         );
-    }
-
-    #[test]
-    fn unused_entries_are_reported_only_for_checks_that_ran() -> anyhow::Result<()> {
-        let allowlist = Allowlist::parse(
-            "[[allow]]\nrule = \"advisories/RUSTSEC-2020-0001\"\nreason = \"Not reachable.\"\n",
+        let unused = Allowlist::parse(
+            "[[workspace.metadata.secrets.allow]]\npath = \"a\"\nreason = \"r\"\n",
         )?;
         let mut findings = Vec::new();
-        allowlist.apply(&mut findings, &[Check::Secrets]);
-        assert!(findings.is_empty());
-        allowlist.apply(&mut findings, &[Check::Advisories]);
+        unused.apply(&mut findings);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].rule_id(), "allowlist/unused-entry");
+        assert!(
+            Allowlist::parse("[package]\nname = \"x\"\n")?
+                .entries
+                .is_empty()
+        );
         Ok(())
     }
 }

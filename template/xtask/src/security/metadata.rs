@@ -1,4 +1,4 @@
-//! The part of `cargo metadata` the dependency and unsafe-code checks read.
+//! The part of `cargo metadata` the unsafe-code check reads.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,15 +17,8 @@ pub struct Metadata {
 pub struct Package {
     pub id: String,
     pub name: String,
-    pub version: String,
-    pub license: Option<String>,
-    pub license_file: Option<String>,
-    /// `None` for path dependencies and workspace members.
-    pub source: Option<String>,
     pub manifest_path: PathBuf,
     pub targets: Vec<Target>,
-    /// `Some([])` when the manifest says `publish = false`.
-    pub publish: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,14 +29,10 @@ pub struct Target {
 }
 
 impl Metadata {
-    pub fn is_member(&self, package: &Package) -> bool {
-        self.workspace_members.contains(&package.id)
-    }
-
     pub fn members(&self) -> impl Iterator<Item = &Package> {
         self.packages
             .iter()
-            .filter(|package| self.is_member(package))
+            .filter(|package| self.workspace_members.contains(&package.id))
     }
 
     /// `path` relative to the workspace root, with `/` separators, for reports.
@@ -53,17 +42,11 @@ impl Metadata {
     }
 }
 
-impl Package {
-    pub fn is_private(&self) -> bool {
-        self.publish.as_ref().is_some_and(Vec::is_empty)
-    }
-}
-
 /// `cargo metadata` for the whole workspace, every platform and the default features.
 pub fn load(root: &Path) -> anyhow::Result<Metadata> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1"])
+        .args(["metadata", "--format-version", "1", "--no-deps"])
         .current_dir(root)
         .output()
         .context("cannot run cargo metadata")?;

@@ -120,17 +120,12 @@ mod tests {
         let package = Package {
             id: "app".to_owned(),
             name: "app".to_owned(),
-            version: "0.1.0".to_owned(),
-            license: None,
-            license_file: None,
-            source: None,
             manifest_path: dir.path().join("app/Cargo.toml"),
             targets: vec![Target {
                 name: "app".to_owned(),
                 kind: vec!["lib".to_owned()],
                 src_path: dir.path().join("app/src/lib.rs"),
             }],
-            publish: None,
         };
         let metadata = Metadata {
             packages: vec![package],

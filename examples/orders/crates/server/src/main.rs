@@ -241,15 +241,44 @@ async fn migrate(
         anyhow::bail!("`migrate fresh` drops every table: refused in production without --force");
     }
     let db = startup::connect_database(settings).await?;
-    match action {
-        MigrateAction::Up => Migrator::up(&db, None).await?,
-        MigrateAction::Down { all: true, .. } => Migrator::down(&db, None).await?,
-        MigrateAction::Down { steps, .. } => Migrator::down(&db, Some(steps)).await?,
-        MigrateAction::Status => Migrator::status(&db).await?,
-        MigrateAction::Fresh { .. } => Migrator::fresh(&db).await?,
+    let applied_before = applied_count(&db).await?;
+    let done = match action {
+        MigrateAction::Up => {
+            Migrator::up(&db, None).await?;
+            "up"
+        }
+        MigrateAction::Down { all: true, .. } => {
+            Migrator::down(&db, None).await?;
+            "down --all"
+        }
+        MigrateAction::Down { steps, .. } => {
+            Migrator::down(&db, Some(steps)).await?;
+            "down"
+        }
+        MigrateAction::Status => "status",
+        MigrateAction::Fresh { .. } => {
+            Migrator::fresh(&db).await?;
+            "fresh"
+        }
+    };
+    // What the command did, and the state of every migration afterwards: on standard output,
+    // whatever the log filter (the migration Job's log shows it too).
+    let migrations = Migrator::get_migration_with_status(&db).await?;
+    let applied_after = applied_count(&db).await?;
+    println!(
+        "migrate {done}: {applied_before} applied before, {applied_after} applied now, {} in total",
+        migrations.len()
+    );
+    for migration in &migrations {
+        println!("  {:<8} {}", migration.status(), migration.name());
     }
     db.close()
         .await
         .context("closing the database pool failed")?;
     Ok(())
+}
+
+/// How many migrations the database records as applied.
+async fn applied_count(db: &persistence::DatabaseConnection) -> anyhow::Result<usize> {
+    Ok(Migrator::get_applied_migrations(db).await?.len())
 }

@@ -244,18 +244,46 @@ impl LoadedSettings {
     }
 }
 
+/// `config` in the current directory when it exists, or else the `config` directory of the
+/// nearest enclosing directory that holds `config/default.toml` beside a `Cargo.toml` (the
+/// workspace root, for `cargo run` from `crates/server`); `config` when there is neither.
+fn default_config_dir() -> PathBuf {
+    let here = PathBuf::from("config");
+    if here.is_dir() {
+        return here;
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            cwd.ancestors()
+                .find(|dir| {
+                    dir.join("Cargo.toml").is_file() && dir.join("config/default.toml").is_file()
+                })
+                .map(|root| root.join("config"))
+        })
+        .unwrap_or(here)
+}
+
 impl Settings {
     /// Loads the layers described in the module documentation from `config_dir`
     /// (`APP_CONFIG_DIR`, default `config`) and the process environment, then validates.
     pub fn load() -> anyhow::Result<LoadedSettings> {
         let profile = Profile::from_env_value(std::env::var("APP_PROFILE").ok().as_deref())?;
-        let config_dir =
-            PathBuf::from(std::env::var("APP_CONFIG_DIR").unwrap_or_else(|_| "config".to_owned()));
+        let config_dir = match std::env::var_os("APP_CONFIG_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => default_config_dir(),
+        };
         let figment = Self::figment(&config_dir, profile);
         let settings: Settings = figment.extract().with_context(|| {
             format!(
-                "configuration in {} (set APP_CONFIG_DIR to read another directory)",
-                config_dir.display()
+                "configuration in {}{} (run from the workspace root, or set APP_CONFIG_DIR to \
+                 the configuration directory)",
+                config_dir.display(),
+                if config_dir.is_dir() {
+                    ""
+                } else {
+                    ", which does not exist"
+                }
             )
         })?;
         let warnings = settings.validate_with_sources(profile, &|key| {

@@ -3,7 +3,9 @@
 //! checks each against its SLOs and writes `report.json` and `report.html` under
 //! `target/load-test/` (`target/load-test/smoke/` with `--smoke`, the short run `cargo xtask
 //! ci` makes). The service is always stopped, on success, failure or Ctrl-C. The load
-//! generator itself runs as an optimised build (see `optimised.rs`).
+//! generator itself runs as an optimised build (see `optimised.rs`). The smoke run proves
+//! that the load test works, not the service's speed: it loads the debug build, from the
+//! debug xtask, so that `cargo xtask ci` compiles nothing in release.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -140,7 +142,9 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<()> {
         .as_deref()
         .map(baseline::load)
         .transpose()?;
-    if optimised::should_hand_over() {
+    // The smoke run proves the load test works, not how fast the service is: it loads the
+    // debug build that the test and api-fuzz steps built already, from this (debug) process.
+    if !options.smoke && optimised::should_hand_over() {
         return optimised::hand_over(root, options);
     }
     let mut out_dir = server::target_dir(root)?.join("load-test");
@@ -151,8 +155,12 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     // The binary serves, and mints tokens: needed unless an unauthenticated service runs already.
     let binary = if options.target.is_none() || config.auth.is_some() {
-        println!("==> building the release binary");
-        Some(crate::service::build(root, true)?)
+        let release = !options.smoke;
+        println!(
+            "==> building the {} binary",
+            if release { "release" } else { "debug" }
+        );
+        Some(crate::service::build(root, release)?)
     } else {
         None
     };

@@ -1,17 +1,15 @@
-//! `cargo xtask security-scan`: known vulnerabilities (RustSec), the dependency policy of
-//! `deny.toml` (licenses, banned crates, sources), secrets in tracked files, and crates that do
-//! not forbid unsafe code, gathered into one report.
+//! `cargo xtask security-scan`: cargo-deny's dependency checks on the project's `deny.toml`
+//! (known vulnerabilities from the RustSec database, banned crates, licenses, sources), secrets
+//! in tracked files, and crates that do not forbid unsafe code, gathered into one report.
 //!
-//! Errors fail the scan unless `security-allowlist.toml` allows them with a reason; warnings
-//! (unmaintained crates, notices, unused allowlist entries) are reported and fail only with
-//! `--strict`.
+//! The dependency verdict is `cargo deny check`'s on the same tree (see `deny.rs`). Secrets are
+//! allowed by path and fingerprint in `Cargo.toml` (`allowlist.rs`). Warnings (unmaintained
+//! crates, unused allowlist entries) are reported and fail only with `--strict`. A check that
+//! cannot run fails the scan; without cargo-deny the scan ends `skipped`, never passed.
 
-mod advisories;
-mod advisory_db;
 mod allowlist;
-mod deny_config;
+mod deny;
 mod finding;
-mod licenses;
 mod metadata;
 mod report;
 mod secrets;
@@ -28,16 +26,14 @@ pub use report::Format;
 /// Options of `cargo xtask security-scan`.
 #[derive(Debug, Default, clap::Args)]
 pub struct ScanArgs {
-    /// A checkout of the RustSec advisory database to read instead of fetching one (also
-    /// `ADVISORY_DB`).
+    /// A copy of the RustSec advisory database (a checkout, or its `crates/` directory), read
+    /// offline instead of letting cargo-deny fetch one (also `ADVISORY_DB`).
     #[arg(long, value_name = "DIR")]
     pub advisory_db: Option<PathBuf>,
-    /// Do not fetch or update the cached advisory database (also when `CARGO_NET_OFFLINE=true`).
+    /// Do not fetch the advisory database (also when `CARGO_NET_OFFLINE=true`): cargo-deny
+    /// reads the copy it fetched before, and fails when there is none.
     #[arg(long)]
     pub no_fetch: bool,
-    /// Carry on without an advisory database when none can be had (the gap is reported).
-    #[arg(long)]
-    pub allow_offline: bool,
     /// Report format: a table for people, JSON, or SARIF 2.1.0 for code scanning.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -59,52 +55,57 @@ pub fn run(root: &Path, args: &ScanArgs) -> anyhow::Result<()> {
     let selected = |check: Check| !args.skip.contains(&check);
     let mut scan = Scan::default();
 
-    // `cargo metadata` first: it brings Cargo.lock up to date with the manifests.
-    let dependency_checks = [Check::Licenses, Check::Bans, Check::Sources];
-    let wants_metadata = selected(Check::UnsafeCode) || dependency_checks.into_iter().any(selected);
-    let metadata = if wants_metadata {
-        scan.step("cargo metadata", || metadata::load(root))
-    } else {
-        None
-    };
-    if selected(Check::Advisories) {
-        scan.check(&[Check::Advisories], "advisories", || {
-            advisories::scan(root, args)
-        });
-        // Without a database (`--allow-offline`) the allowlist's advisory entries are not stale.
-        if scan
-            .findings
-            .iter()
-            .any(|f| f.rule == advisories::DATABASE_UNAVAILABLE)
-        {
-            scan.ran.retain(|check| *check != Check::Advisories);
+    let dependency_checks: Vec<Check> = deny::CHECKS
+        .iter()
+        .map(|(check, _)| *check)
+        .filter(|check| selected(*check))
+        .collect();
+    let mut cargo_deny_missing = None;
+    if !dependency_checks.is_empty() {
+        match deny::installed_version() {
+            Ok(version) => {
+                if version != deny::VERSION {
+                    eprintln!(
+                        "security-scan: note: cargo-deny {version} is installed, the project pins {} (`{}`)",
+                        deny::VERSION,
+                        deny::INSTALL
+                    );
+                }
+                let database = args
+                    .advisory_db
+                    .clone()
+                    .or_else(|| std::env::var_os(deny::DATABASE_VARIABLE).map(PathBuf::from));
+                let offline = args.no_fetch
+                    || std::env::var("CARGO_NET_OFFLINE").is_ok_and(|value| value == "true");
+                if let Some(policy) = scan.step("advisory database and deny.toml", || {
+                    deny::Policy::new(root, database.as_deref(), offline)
+                }) {
+                    for check in dependency_checks {
+                        scan.check(check, || deny::check(root, &policy, check));
+                    }
+                }
+            }
+            Err(err) => cargo_deny_missing = Some(err),
         }
     }
-    if let Some(metadata) = &metadata {
-        let checks: Vec<Check> = dependency_checks
-            .into_iter()
-            .filter(|check| selected(*check))
-            .collect();
-        if !checks.is_empty() {
-            scan.check(&checks, "deny.toml", || licenses::scan(root, metadata));
-        }
-        if selected(Check::UnsafeCode) {
-            scan.check(&[Check::UnsafeCode], "unsafe code", || {
-                unsafe_code::scan(metadata)
-            });
-        }
+    if selected(Check::UnsafeCode)
+        && let Some(metadata) = scan.step("cargo metadata", || metadata::load(root))
+    {
+        scan.check(Check::UnsafeCode, || {
+            unsafe_code::scan(&metadata).map(|findings| (findings, true))
+        });
     }
     if selected(Check::Secrets) {
-        scan.check(&[Check::Secrets], "secrets", || secrets::scan(root));
+        scan.check(Check::Secrets, || secrets::scan(root).map(|f| (f, true)));
     }
 
     let Scan {
         mut findings,
-        ran,
         not_run,
     } = scan;
-    findings.retain(|finding| selected(finding.check));
-    allowlist.apply(&mut findings, &ran);
+    if selected(Check::Secrets) {
+        allowlist.apply(&mut findings);
+    }
     findings.sort_by(|a, b| {
         let key = |f: &Finding| {
             (
@@ -147,21 +148,31 @@ pub fn run(root: &Path, args: &ScanArgs) -> anyhow::Result<()> {
         bail!("{} check(s) could not run", not_run.len());
     }
     if summary.failing > 0 {
-        bail!("{} finding(s) not in the allowlist", summary.failing);
+        bail!("{} finding(s) to fix or allow", summary.failing);
+    }
+    if let Some(missing) = cargo_deny_missing {
+        // Secrets and unsafe code passed; the dependency checks did not run.
+        return Err(missing.context("advisories, bans, licenses and sources were not checked"));
     }
     Ok(())
 }
 
-/// The CI step: the scan with its defaults (the database from `ADVISORY_DB` or the cache).
-pub fn ci_step(root: &Path) -> anyhow::Result<()> {
-    run(root, &ScanArgs::default())
+/// The CI step: the scan with its defaults, the database from `--advisory-db`, `ADVISORY_DB`
+/// or cargo-deny's own fetch.
+pub fn ci_step(root: &Path, options: &crate::ci::Options) -> anyhow::Result<()> {
+    run(
+        root,
+        &ScanArgs {
+            advisory_db: options.advisory_db.clone(),
+            ..ScanArgs::default()
+        },
+    )
 }
 
-/// What the checks produced, which of them ran, and why the others could not.
+/// What the checks produced, and why those that could not run did not.
 #[derive(Debug, Default)]
 struct Scan {
     findings: Vec<Finding>,
-    ran: Vec<Check>,
     not_run: Vec<String>,
 }
 
@@ -186,16 +197,16 @@ impl Scan {
         }
     }
 
-    /// Runs a check that covers `checks`, keeping its findings.
-    fn check(
-        &mut self,
-        checks: &[Check],
-        name: &str,
-        check: impl FnOnce() -> anyhow::Result<Vec<Finding>>,
-    ) {
-        if let Some(findings) = self.step(name, check) {
+    /// Runs a check, keeping its findings (and whether it passed, for cargo-deny's verdict).
+    fn check(&mut self, check: Check, run: impl FnOnce() -> anyhow::Result<(Vec<Finding>, bool)>) {
+        if let Some((findings, passed)) = self.step(check.name(), run) {
+            let failed_silently =
+                !passed && !findings.iter().any(|f| f.severity == Severity::Error);
             self.findings.extend(findings);
-            self.ran.extend_from_slice(checks);
+            if failed_silently {
+                self.not_run
+                    .push(format!("{check}: failed without a finding"));
+            }
         }
     }
 }

@@ -1,9 +1,12 @@
-//! What a secret looks like: known credential formats, URLs with a password, and long random
-//! strings (Shannon entropy), minus values that say they are placeholders.
+//! What a secret looks like: known credential formats, URLs with a password, values assigned
+//! to a secret-sounding name (`password = "..."`, `client_secret: '...'`, `API_TOKEN=...`),
+//! and random-looking strings (Shannon entropy), in code and comments alike.
 //!
-//! Obvious development values (`development-only-secret-change-me-...`, `user:password@`,
-//! AWS's `...EXAMPLE` keys) are not flagged: a rule that knows them beats allowlist entries
-//! that every project would have to copy, and that go stale when an option removes the file.
+//! Nothing is exempted for what it says about itself (`fake`, `example`, `development`): a
+//! value that is not a credential is allowed by its path and fingerprint in the allowlist
+//! (`[workspace.metadata.secrets]` in `Cargo.toml`), where a reviewer sees it. Only references
+//! (`${DB_PASSWORD}`, `%(password)s`) and the bare placeholder words (`password`, `changeme`)
+//! are not values.
 
 use regex::Regex;
 
@@ -70,30 +73,20 @@ const FORMATS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Words that mark a value as a placeholder or a development value.
-const PLACEHOLDER_MARKERS: &[&str] = &[
-    "example",
-    "sample",
-    "dummy",
-    "placeholder",
+/// Words that documentation uses to mean "your password here": the whole value, never a part.
+const PLACEHOLDER_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
     "changeme",
     "change-me",
     "change_me",
-    "development",
-    "dev-only",
-    "not-a-secret",
-    "notasecret",
-    "not-for-production",
-    "fake",
     "redacted",
-    "xxxxxxxx",
 ];
 
-/// Passwords that documentation uses to mean "your password here".
-const PLACEHOLDER_PASSWORDS: &[&str] = &["password", "passwd", "pass", "pwd", "secret", "changeme"];
-
-/// Random-looking strings: at least this long ...
-const MIN_TOKEN_LENGTH: usize = 20;
+/// A value assigned to a secret-sounding name is a secret from this length on.
+const MIN_NAMED_SECRET_LENGTH: usize = 8;
+/// Random-looking strings: at least this long (a 16-character key is 95 bits) ...
+const MIN_TOKEN_LENGTH: usize = 16;
 /// ... and hex strings at least this long (shorter ones are ids and short hashes).
 const MIN_HEX_LENGTH: usize = 32;
 /// Bits per character above which a hex string is random (a random one has ~3.7).
@@ -106,11 +99,17 @@ const PHRASE_ENTROPY: f64 = 4.5;
 
 /// The share of a token in words above which it is a phrase, not a key.
 const PHRASE_COVERAGE: f64 = 0.8;
+/// Below this share of vowels among its letters, a token without separators is not made of
+/// words (English has about 38 %, random letters 19 %, random base64 16 %).
+const WORD_VOWEL_SHARE: f64 = 0.25;
+/// Words seldom have this many consonants in a row (`strengths` has five); random letters do.
+const MAX_WORD_CONSONANTS: usize = 6;
 
 #[derive(Debug)]
 pub struct Rules {
     formats: Vec<(&'static str, &'static str, Regex)>,
     url_password: Regex,
+    named_secret: Regex,
     value: Regex,
     url_path: Regex,
     token: Regex,
@@ -125,8 +124,14 @@ impl Rules {
             .collect::<anyhow::Result<_>>()?;
         Ok(Rules {
             formats,
+            // The password may hold `/` and percent-escapes; `host:8080/path@x` is a port.
             url_password: Regex::new(
-                r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"'<>]+:([^/\s@"'<>]*)@"#,
+                r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"'<>]+:([^\s@"'<>]*)@"#,
+            )?,
+            // A secret-sounding name, then `=` or `:`, then a quoted value; unquoted only as
+            // `NAME=value` (a dotenv or shell line).
+            named_secret: Regex::new(
+                r#"(?i)(?:\b[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|credentials?)\b["']?\s*[:=]\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'))|(?-i:^\s*(?:(?:#|//)\s*)?(?:export\s+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*=([^\s"'#]+))"#,
             )?,
             value: Regex::new(
                 r#""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(?:^|[\s{,(])[A-Za-z_][A-Za-z0-9_.-]*\s*[:=]\s*([^\s"'`#,;)}\]]+)"#,
@@ -142,22 +147,37 @@ impl Rules {
         let mut hits = Vec::new();
         for (rule, what, pattern) in &self.formats {
             for found in pattern.find_iter(line) {
-                if !is_placeholder(found.as_str()) {
-                    hits.push(Hit {
-                        rule,
-                        what,
-                        text: found.as_str().to_owned(),
-                    });
-                }
+                hits.push(Hit {
+                    rule,
+                    what,
+                    text: found.as_str().to_owned(),
+                });
             }
         }
         for captures in self.url_password.captures_iter(line) {
             let password = captures.get(1).map_or("", |m| m.as_str());
-            if !is_placeholder_password(password) {
+            let port = password.split('/').next().is_some_and(|first| {
+                !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit())
+            });
+            if !port && !is_placeholder_password(password) {
                 hits.push(Hit {
                     rule: "url-password",
                     what: "a URL with a password",
                     text: password.to_owned(),
+                });
+            }
+        }
+        for captures in self.named_secret.captures_iter(line) {
+            let Some(value) = (1..=3).find_map(|group| captures.get(group)) else {
+                continue;
+            };
+            let value = value.as_str();
+            let already = hits.iter().any(|hit| value.contains(&hit.text));
+            if !already && is_named_secret(value) {
+                hits.push(Hit {
+                    rule: "named-secret",
+                    what: "a value assigned to a secret's name",
+                    text: value.to_owned(),
                 });
             }
         }
@@ -166,11 +186,7 @@ impl Rules {
                 let already = hits
                     .iter()
                     .any(|hit| token.contains(&hit.text) || hit.text.contains(token));
-                if !already
-                    && looks_random(token)
-                    && !self.is_phrase(token)
-                    && !is_placeholder(token)
-                {
+                if !already && looks_random(token) && !self.is_phrase(token) {
                     hits.push(Hit {
                         rule: "high-entropy",
                         what: "a high-entropy string",
@@ -220,6 +236,26 @@ impl Rules {
         if token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return false;
         }
+        // One run of letters and digits with few vowels is not words, whatever the case.
+        let letters: Vec<u8> = token.bytes().filter(u8::is_ascii_alphabetic).collect();
+        let vowels = letters.iter().filter(|b| b"aeiouAEIOU".contains(b)).count();
+        let separated = token.contains(['-', '_', '/', '+', '=']);
+        let consonant_run = token
+            .split(|c: char| !c.is_ascii_alphabetic() || "aeiouyAEIOUY".contains(c))
+            .map(str::len)
+            .max()
+            .unwrap_or_default();
+        // Upper-case words are joined by `_` (`MAX_CONNECTIONS`): a run of capitals and digits
+        // alone is not words.
+        let shouting = !token.bytes().any(|b| b.is_ascii_lowercase());
+        if !separated
+            && letters.len() >= 8
+            && (shouting
+                || (vowels as f64) < WORD_VOWEL_SHARE * letters.len() as f64
+                || consonant_run >= MAX_WORD_CONSONANTS)
+        {
+            return false;
+        }
         let (mut covered, mut total) = (0, 0);
         for part in token.split(['-', '_', '/', '+', '=']) {
             total += part.len();
@@ -261,6 +297,8 @@ fn looks_random(token: &str) -> bool {
         return false;
     }
     let entropy = shannon_entropy(token);
+    // Short strings cannot reach the entropy of long ones: log2(length) bounds it.
+    let at_least = |wanted: f64| entropy >= wanted.min((token.len() as f64).log2() - 0.8);
     if token.bytes().all(|b| b.is_ascii_hexdigit()) {
         let letters = token.bytes().any(|b| b.is_ascii_alphabetic());
         let digits = token.bytes().any(|b| b.is_ascii_digit());
@@ -273,29 +311,34 @@ fn looks_random(token: &str) -> bool {
     ];
     let separated = token.contains(['-', '_', '/', '+']);
     match classes.iter().filter(|present| **present).count() {
-        3 => entropy >= RANDOM_ENTROPY,
-        2 if separated => entropy >= PHRASE_ENTROPY,
-        2 => entropy >= RANDOM_ENTROPY,
-        _ => false,
+        3 => at_least(RANDOM_ENTROPY),
+        2 if separated => at_least(PHRASE_ENTROPY),
+        2 => at_least(RANDOM_ENTROPY),
+        // Letters of one case only: long ones, as random as such a string gets.
+        _ => token.len() >= 20 && at_least(RANDOM_ENTROPY - 0.5),
     }
 }
 
-fn is_placeholder(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    PLACEHOLDER_MARKERS
-        .iter()
-        .any(|marker| lower.contains(marker))
-}
-
+/// A reference to a secret kept elsewhere, or a placeholder word: not a value.
 fn is_placeholder_password(password: &str) -> bool {
     let lower = password.to_ascii_lowercase();
     password.is_empty()
-        || password.starts_with(['$', '{', '%'])
+        || password.starts_with(['$', '{', '<', '['])
+        || password.starts_with("%(")
+        || password.contains('{')
         || password
             .bytes()
-            .all(|b| b == b'*' || b == b'x' || b == b'X')
+            .all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'.')
         || PLACEHOLDER_PASSWORDS.contains(&lower.as_str())
-        || is_placeholder(password)
+}
+
+/// A value given to a secret's name that is a secret: long enough, one word (prose has
+/// spaces), and no reference or placeholder.
+fn is_named_secret(value: &str) -> bool {
+    value.chars().count() >= MIN_NAMED_SECRET_LENGTH
+        && !value.contains(char::is_whitespace)
+        && !value.contains('{')
+        && !is_placeholder_password(value)
 }
 
 #[cfg(test)]

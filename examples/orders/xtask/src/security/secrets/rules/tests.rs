@@ -94,12 +94,29 @@ fn finds_random_strings_of_every_shape() {
     let base64 = random_token(&base64_alphabet, 40);
     let hex = random_token(&alphabet(&[(b'0', b'9'), (b'a', b'f')]), 40);
     let lower = random_token(&alphabet(&[(b'a', b'z'), (b'0', b'9')]), 32);
-    for token in [&base64, &hex, &lower] {
+    // One letter case: lower case only, upper case with digits, upper case only.
+    let lower_letters = random_token(&alphabet(&[(b'a', b'z')]), 32);
+    let upper = random_token(&alphabet(&[(b'A', b'Z'), (b'0', b'9')]), 24);
+    let upper_letters = random_token(&alphabet(&[(b'A', b'Z')]), 24);
+    // A 19-character key.
+    let short = random_token(&alphanumeric(), 19);
+    for token in [
+        &base64,
+        &hex,
+        &lower,
+        &lower_letters,
+        &upper,
+        &upper_letters,
+        &short,
+    ] {
         for line in [
-            format!("key = \"{token}\""),
-            format!("API_KEY={token}"),
-            format!("  secret: {token}"),
+            format!("signing = \"{token}\""),
+            format!("VALUE={token}"),
+            format!("  data: {token}"),
             format!("url = \"https://api.example.io/v1/items?key={token}\""),
+            // In a comment, too.
+            format!("// the old one: \"{token}\""),
+            format!("# key: {token}"),
         ] {
             assert_eq!(rules_hit(&line), ["high-entropy"], "{line}");
         }
@@ -112,14 +129,74 @@ fn finds_random_strings_of_every_shape() {
 }
 
 #[test]
-fn is_silent_on_ordinary_and_development_values() {
+fn finds_values_given_to_secret_names_and_url_passwords() {
+    let hex31 = random_token(&alphabet(&[(b'0', b'9'), (b'a', b'f')]), 31);
+    let cases = [
+        (
+            ["password = \"Tr0ub", "4dor&3x!\""].concat(),
+            "named-secret",
+        ),
+        (format!("client_secret = \"{hex31}\""), "named-secret"),
+        (format!("  client_secret: '{hex31}'"), "named-secret"),
+        (format!("# CLIENT_SECRET={hex31}"), "named-secret"),
+        (format!("export API_TOKEN={hex31}"), "named-secret"),
+        // A word inside a value says nothing about it.
+        (
+            ["api_key = \"example-", "Zq4Wx7Rt\""].concat(),
+            "named-secret",
+        ),
+        (["token = \"fake-", "Zq4Wx7Rt\""].concat(), "named-secret"),
+        (
+            ["DATABASE_URL=postgres://admin:", "secret@db.internal/app"].concat(),
+            "url-password",
+        ),
+        (
+            ["url = \"postgres://admin:", "p%40ss%2Fw0rd@db/app\""].concat(),
+            "url-password",
+        ),
+        (
+            ["url = \"postgres://admin:", "pa/ss@db/app\""].concat(),
+            "url-password",
+        ),
+        (
+            ["// mysql://root:", "hunter22@10.0.0.5/app"].concat(),
+            "url-password",
+        ),
+    ];
+    for (line, rule) in cases {
+        let hits = rules_hit(&line);
+        assert!(hits.contains(&rule), "{rule} not found in {line}: {hits:?}");
+    }
+}
+
+#[test]
+fn finds_an_aws_key_pair_even_when_it_says_example() {
+    let mut base64_alphabet = alphanumeric();
+    base64_alphabet.extend_from_slice(b"+/");
+    let secret = random_token(&base64_alphabet, 40);
+    let id_line = ["aws_access_key_id = AKIA", "Q7ZR2LMX9VT4BN8S"].concat();
+    assert_eq!(rules_hit(&id_line), ["aws-access-key-id"]);
+    let documented = ["aws_access_key_id = AKIA", "IOSFODNN7EXAMPLE"].concat();
+    assert_eq!(rules_hit(&documented), ["aws-access-key-id"]);
+    let secret_line = format!("aws_secret_access_key = {secret}");
+    assert_eq!(rules_hit(&secret_line), ["high-entropy"]);
+    let quoted = format!("aws_secret_access_key = \"{secret}\"");
+    assert_eq!(rules_hit(&quoted), ["named-secret"]);
+}
+
+#[test]
+fn is_silent_on_ordinary_values_and_references() {
     for line in [
-        "jwt_secret = \"development-only-secret-change-me-0123456789\"",
-        "pub const TEST_JWT_SECRET: &str = \"integration-test-secret-0123456789abcdef\";",
         "DATABASE_URL=postgres://user:password@host:5432/db",
         "TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres",
         "url = \"postgres://app:${DB_PASSWORD}@db/app\"",
-        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+        "see https://docs.example.com:8443/guide/@latest",
+        "password = \"${DB_PASSWORD}\"",
+        "jwt_secret: \"%(jwt_secret)s\"",
+        "secret = \"the signing secret\"",
+        "password: String,",
+        "token: Option<SecretString>,",
+        "let token = mint(&secret);",
         "use crate::security::metadata::{Metadata, Package};",
         "see crates/server/tests/support/mod.rs and docs/architecture.md",
         "fn normal_dependency_paths_from_the_resolve_graph_of_cargo_metadata()",
@@ -128,6 +205,7 @@ fn is_silent_on_ordinary_and_development_values() {
         "let name = SecurityScanReportFormatterV2::new(UTF8_TO_BASE64_CONVERSION);",
         "#[cfg(feature = \"Win32_Security_Cryptography\")] #[link_name = \"aws_lc_0_47_0_X509_STORE_CTX\"]",
         "// https://github.com/tokio-rs/tokio/blob/1b5288e6eea6df074758f877c849b6e73bbb9fbb/README.md",
+        "name = \"HttpConnectionPoolSettings\"",
     ] {
         assert_eq!(rules_hit(line), Vec::<&str>::new(), "{line}");
     }
