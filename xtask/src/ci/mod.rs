@@ -45,7 +45,7 @@ pub enum Step {
     UpgradeCi,
     /// The comparison's guard (`cargo xtask compare --guard`): the service's `/health/live`
     /// against the bare poem handler, 3 short alternating rounds, failing only on a gross
-    /// regression. It reuses the release binary the first rendering's load test built.
+    /// regression. It builds the first rendering in release: the one release build of the service CI makes.
     Compare,
 }
 
@@ -140,8 +140,8 @@ fn mark_modified_now(dir: &Path) -> Result<()> {
 }
 
 /// The service the compare guard measures: the first rendering (all options on, the default
-/// answers: the code of `examples/orders`) in the shared target directory, where its load test
-/// built the release binary (cargo finds it fresh); without renderings, `examples/orders`.
+/// answers: the code of `examples/orders`), built in release in the renderings' shared target
+/// directory; without renderings, `examples/orders`.
 fn guard_service(
     rendered: &[(String, PathBuf)],
     render_target: &Path,
@@ -282,8 +282,8 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
                 None => {
                     report.step(&step, || {
                         mark_modified_now(dir)?;
-                        // The load test builds and loads the release binary: once, on the
-                        // first rendering (all options on), is enough to prove it works.
+                        // The load test's smoke run (on the debug build): once, on the first
+                        // rendering (all options on), is enough to prove it works.
                         let args: &[&str] = if index == 0 {
                             &["xtask", "ci"]
                         } else {

@@ -101,7 +101,7 @@ pub const PROFILE_VARIABLE: &str = "APP_PROFILE";
 const LOCO_BINARY: &str = "lorders-cli";
 
 /// Where the service is built: `examples/orders` into its own `target/`, unless CI points it
-/// at a rendering already built in release mode (its load test builds one).
+/// at the first rendering in the renderings' shared target directory.
 #[derive(Debug, Clone)]
 pub struct ServiceBuild {
     pub dir: PathBuf,

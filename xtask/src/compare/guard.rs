@@ -7,8 +7,9 @@
 //! below [`THRESHOLD`]: a regression is there in every round, a noisy moment in one.
 //!
 //! Both are release builds with the service's release profile (`bare-poem` copies it). In CI the
-//! service binary is the one the first rendering's load test already built (the default answers,
-//! the same code as `examples/orders`), so the guard adds no release build of the service.
+//! service is the first rendering (the default answers, the same code as `examples/orders`),
+//! built in release in the renderings' shared target directory: the one release build of the
+//! service CI makes (the renderings' load tests smoke-test their debug build).
 //!
 //! The threshold was calibrated on 20 consecutive runs of `cargo xtask compare --guard` on the
 //! 2-core CI machine while other builds ran (docs/benchmarks.md, "The CI guard").
