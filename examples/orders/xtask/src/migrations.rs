@@ -13,8 +13,9 @@ pub fn run_binary(root: &Path, args: &[String]) -> anyhow::Result<()> {
 }
 
 fn run_migrate(root: &Path, args: &[String], envs: &[(&str, &str)]) -> anyhow::Result<()> {
+    // Not `--quiet`: a first run compiles the service for minutes, and cargo shows it.
     let status = crate::cargo_command()
-        .args(["run", "--quiet", "--package", "server", "--", "migrate"])
+        .args(["run", "--package", "server", "--", "migrate"])
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(root)
