@@ -22,7 +22,7 @@ use super::contenders::{BARE_POEM, SERVICE, ServiceBuild, contenders};
 use super::{Plan, measure, wrk};
 
 /// The lowest acceptable best-round ratio of the service's liveness req/s to the ceiling's.
-pub const THRESHOLD: f64 = 0.15;
+pub const THRESHOLD: f64 = 0.10;
 
 /// Runs the guard on the service built from `service` (a project directory and where its
 /// release build lives).
