@@ -12,8 +12,8 @@ use domain::order::{Currency, Email, Money, Note, Order, OrderId, OrderState, Ow
 use domain::ports::{OrderQuery, OrderRepository};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QueryTrait,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QueryTrait,
 };
 
 use crate::PersistenceError;
