@@ -175,6 +175,9 @@ pub struct TelemetrySettings {
     pub log_format: LogFormat,
     /// Default log filter when `RUST_LOG` is not set.
     pub log_filter: String,
+    /// Log lines queued for the writer thread; when full, the thread that logs waits for
+    /// room, so no line is ever dropped.
+    pub log_buffer_lines: usize,
     /// The OTLP collector, e.g. `http://otel-collector:4317`. Traces and metrics are
     /// exported only when this or `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
     pub otlp_endpoint: Option<String>,
@@ -198,6 +201,7 @@ impl Default for TelemetrySettings {
             service_name: env!("CARGO_PKG_NAME").to_owned(),
             log_format: LogFormat::Pretty,
             log_filter: "info".to_owned(),
+            log_buffer_lines: 16_384,
             otlp_endpoint: None,
             otlp_protocol: None,
             trace_sample_ratio: 1.0,

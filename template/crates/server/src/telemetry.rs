@@ -1,6 +1,7 @@
-//! Logs, traces and metrics. Logs go to stdout (pretty or JSON, filtered by `RUST_LOG`);
-//! traces and metrics are exported over OTLP when a collector is configured, with the
-//! standard `OTEL_*` variables honoured.
+//! Logs, traces and metrics. Logs go to stdout (pretty or JSON, filtered by `RUST_LOG`)
+//! through a writer thread, so that no request waits for the terminal or the log pipe, and
+//! no line is ever dropped (see `log_writer`); traces and metrics are exported over OTLP
+//! when a collector is configured, with the standard `OTEL_*` variables honoured.
 //!
 //! Exporting never slows a request down: spans wait in a bounded queue
 //! (`OTEL_BSP_MAX_QUEUE_SIZE`, 2048) that a background thread sends in batches, and when the
@@ -10,6 +11,7 @@
 //! `telemetry.flush_timeout`.
 
 mod export;
+mod log_writer;
 mod pool_metrics;
 
 use std::time::Duration;
@@ -33,6 +35,8 @@ pub struct Telemetry {
     tracer_provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
     flush_timeout: Duration,
+    /// Dropped last, at exit: the lines still queued are written first.
+    log_writer: log_writer::LogWriterGuard,
 }
 
 /// Installs the global subscriber, and the global meter provider when exporting. Must run
@@ -42,13 +46,15 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.log_filter))
         .with_context(|| format!("telemetry.log_filter `{}` is not a valid filter", settings.log_filter))?;
+    let (writer, log_writer) = log_writer::start(settings.log_buffer_lines);
     let fmt_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
             .json()
             .flatten_event(true)
             .with_current_span(false)
             .boxed(),
-        LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().with_writer(writer).compact().boxed(),
     };
 
     let pipelines = export::Pipelines::build(settings, environment)?;
@@ -76,6 +82,7 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
         tracer_provider,
         meter_provider,
         flush_timeout: settings.flush_timeout,
+        log_writer,
     })
 }
 
@@ -92,42 +99,51 @@ fn is_exported(target: &str) -> bool {
 impl Telemetry {
     /// Flushes and stops the exporters, waiting at most `telemetry.flush_timeout`: an
     /// unreachable collector delays the exit by that much, never more. Flushing blocks, so it
-    /// runs off the async workers.
+    /// runs off the async workers. Then the log lines still queued are written.
     pub async fn shutdown(self) {
         let Self {
             tracer_provider,
             meter_provider,
             flush_timeout,
+            log_writer,
         } = self;
-        if tracer_provider.is_none() && meter_provider.is_none() {
-            return;
+        if tracer_provider.is_some() || meter_provider.is_some() {
+            flush_exports(tracer_provider, meter_provider, flush_timeout).await;
         }
-        let flush = tokio::task::spawn_blocking(move || {
-            let mut failures = Vec::new();
-            if let Some(provider) = tracer_provider
-                && let Err(err) = provider.shutdown_with_timeout(flush_timeout)
-            {
-                failures.push(format!("traces: {err}"));
-            }
-            if let Some(provider) = meter_provider
-                && let Err(err) = provider.shutdown_with_timeout(flush_timeout)
-            {
-                failures.push(format!("metrics: {err}"));
-            }
-            failures
-        });
-        match tokio::time::timeout(flush_timeout, flush).await {
-            Ok(Ok(failures)) if failures.is_empty() => {}
-            Ok(Ok(failures)) => tracing::warn!(
-                failures = failures.join("; "),
-                "telemetry: the last traces or metrics could not be sent"
-            ),
-            Ok(Err(err)) => tracing::warn!(error = %err, "telemetry: flushing failed"),
-            Err(_elapsed) => tracing::warn!(
-                timeout = ?flush_timeout,
-                "telemetry: the collector did not take the last traces and metrics in time; they are lost"
-            ),
+        log_writer.flush().await;
+    }
+}
+
+async fn flush_exports(
+    tracer_provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
+    flush_timeout: Duration,
+) {
+    let flush = tokio::task::spawn_blocking(move || {
+        let mut failures = Vec::new();
+        if let Some(provider) = tracer_provider
+            && let Err(err) = provider.shutdown_with_timeout(flush_timeout)
+        {
+            failures.push(format!("traces: {err}"));
         }
+        if let Some(provider) = meter_provider
+            && let Err(err) = provider.shutdown_with_timeout(flush_timeout)
+        {
+            failures.push(format!("metrics: {err}"));
+        }
+        failures
+    });
+    match tokio::time::timeout(flush_timeout, flush).await {
+        Ok(Ok(failures)) if failures.is_empty() => {}
+        Ok(Ok(failures)) => tracing::warn!(
+            failures = failures.join("; "),
+            "telemetry: the last traces or metrics could not be sent"
+        ),
+        Ok(Err(err)) => tracing::warn!(error = %err, "telemetry: flushing failed"),
+        Err(_elapsed) => tracing::warn!(
+            timeout = ?flush_timeout,
+            "telemetry: the collector did not take the last traces and metrics in time; they are lost"
+        ),
     }
 }
 

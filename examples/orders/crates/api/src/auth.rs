@@ -20,6 +20,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, SecurityScheme};
 use serde::{Deserialize, Serialize};
 
+mod verified_tokens;
+
 use crate::ApiError;
 use crate::problem::Problems;
 use crate::problem::status::UNAUTHORIZED;
@@ -115,6 +117,8 @@ pub struct JwtVerifier {
     issuer: String,
     audience: String,
     max_lifetime: Duration,
+    /// Tokens already verified, shared by the clones (see `verified_tokens`).
+    verified: Arc<verified_tokens::VerifiedTokens>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -142,6 +146,7 @@ impl JwtVerifier {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             max_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
+            verified: Arc::default(),
         }
     }
 
@@ -152,8 +157,21 @@ impl JwtVerifier {
         self
     }
 
-    /// The token's claims, if its signature, header and every claim check out.
+    /// The token's claims, if its signature, header and every claim check out. A token
+    /// verified before is served from memory until it expires (see `verified_tokens`).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenRefusal> {
+        let now = chrono::Utc::now().timestamp();
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        if let Some(claims) = self.verified.get(token, now, leeway) {
+            return Ok(claims);
+        }
+        let claims = self.check(token)?;
+        self.verified.insert(token, &claims);
+        Ok(claims)
+    }
+
+    /// Every check of [`JwtVerifier::verify`], without memory.
+    fn check(&self, token: &str) -> Result<Claims, TokenRefusal> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|err| match err.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenRefusal::Expired,

@@ -67,6 +67,8 @@ pub fn stack(
 ) -> impl Endpoint<Output = Response> + 'static {
     let metrics = HttpMetrics::new();
     let rate_limiter = std::sync::Arc::new(CallerRateLimiter::new(options.rate_limits, identify));
+    // Shared, not copied, by every request.
+    let allowed_methods = std::sync::Arc::new(allowed_methods);
     let timeout = options.request_timeout;
     let body_limits = BodyLimits::new(
         options.body_limit_bytes,
@@ -110,16 +112,17 @@ pub fn stack(
             }
         })
         .around(move |endpoint, request| {
-            let allowed_methods = allowed_methods.clone();
+            let allowed_methods = std::sync::Arc::clone(&allowed_methods);
             async move {
                 let request_id = request.data::<RequestId>().cloned();
-                let path = request.uri().path().to_owned();
+                // A shared handle on the request's URI, not a copy of its path.
+                let uri = request.uri().clone();
                 let mut response = match endpoint.call(request).await {
                     Ok(response) => response.into_response(),
                     Err(err) => err.into_response(),
                 };
                 if response.status() == StatusCode::METHOD_NOT_ALLOWED
-                    && let Some(allow) = allowed_methods.for_path(&path)
+                    && let Some(allow) = allowed_methods.for_path(uri.path())
                     && let Ok(allow) = HeaderValue::from_str(allow)
                 {
                     response.headers_mut().insert(header::ALLOW, allow);

@@ -8,12 +8,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry::trace::{Status, TraceContextExt as _};
 use opentelemetry_http::HeaderExtractor;
 use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 use poem_openapi::OperationId;
 use tracing::Instrument as _;
-use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::metrics::HttpMetrics;
@@ -29,20 +28,18 @@ pub(crate) async fn traced<E: Endpoint>(
     let started = Instant::now();
     let method = request.method().clone();
     let _in_flight = metrics.started(&method);
-    let request_id = request
-        .data::<RequestId>()
-        .map_or_else(|| "-".to_owned(), ToString::to_string);
-    // Field names follow the OpenTelemetry HTTP semantic conventions; `otel.*` fields are
-    // read by tracing-opentelemetry (span kind, status). The name stays `HTTP request`: the
-    // route is known only after routing, and a span's name is fixed once it has started.
+    let request_id_data = request.data::<RequestId>().cloned();
+    let request_id = request_id_data.as_ref().map_or("-", RequestId::as_str);
+    // Attribute names follow the OpenTelemetry HTTP semantic conventions; `otel.kind` is read
+    // by tracing-opentelemetry. The name stays `HTTP request`: the route is known only after
+    // routing, and a span's name is fixed once it has started. What is known only at the end
+    // (route, status) goes to the exported span alone (`set_attribute`), not through
+    // `Span::record`, which makes the JSON log layer parse and rewrite the span's fields.
     let span = tracing::info_span!(
         "HTTP request",
         otel.kind = "server",
-        otel.status_code = Empty,
-        http.request.method = %method,
-        http.route = Empty,
-        http.response.status_code = Empty,
-        request_id = %request_id,
+        http.request.method = method.as_str(),
+        request_id,
     );
     // The caller's trace context, through the globally configured propagator (W3C trace
     // context; a no-op when tracing is not exported). Must be set before the span starts.
@@ -63,36 +60,46 @@ pub(crate) async fn traced<E: Endpoint>(
     // no identifiers in span names.
     let route = response
         .data::<PathPattern>()
-        .map(|pattern| pattern.0.to_string());
+        .map(|pattern| Arc::clone(&pattern.0));
     let status = response.status();
     if let Some(route) = &route {
-        span.record("http.route", route.as_str());
+        span.set_attribute("http.route", Arc::clone(route));
     }
-    // As i64: tracing-opentelemetry exports unsigned integers as strings.
-    span.record("http.response.status_code", i64::from(status.as_u16()));
+    span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
     if status.is_server_error() {
-        span.record("otel.status_code", "error");
+        span.set_status(Status::error(""));
     }
     let trace_id = span.context().span().span_context().trace_id();
-    let trace_id = if trace_id == opentelemetry::trace::TraceId::INVALID {
-        "-".to_owned()
-    } else {
-        trace_id.to_string()
-    };
+    let trace_id = TraceIdField(trace_id);
     let elapsed = started.elapsed();
-    metrics.finished(&method, route.as_deref(), status.as_u16(), elapsed);
+    let route_field = route.as_deref().unwrap_or("-");
     let operation = response
         .data::<OperationId>()
         .map_or("-", |operation| operation.0);
     tracing::info!(
-        http.method = %method,
-        http.route = route.as_deref().unwrap_or("-"),
+        http.method = method.as_str(),
+        http.route = route_field,
         operation,
         http.status = status.as_u16(),
         latency_ms = elapsed.as_secs_f64() * 1000.0,
         request_id,
-        trace_id,
+        trace_id = %trace_id,
         "request"
     );
+    metrics.finished(&method, route, status.as_u16(), elapsed);
     Ok(response)
+}
+
+/// The trace id as the log shows it: 32 hex digits, or `-` outside any trace; written
+/// straight into the line, without a `String` of its own.
+struct TraceIdField(opentelemetry::trace::TraceId);
+
+impl std::fmt::Display for TraceIdField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == opentelemetry::trace::TraceId::INVALID {
+            f.write_str("-")
+        } else {
+            std::fmt::Display::fmt(&self.0, f)
+        }
+    }
 }

@@ -22,8 +22,10 @@ pub struct DatabaseOptions {
     pub connect_attempts: u32,
 }
 
-/// Opens a pool. SQLite files are created if missing and run in WAL mode with foreign keys on
-/// and a busy timeout, so concurrent requests wait for the writer instead of failing.
+/// Opens a pool. SQLite files are created if missing and run in WAL mode (readers never wait
+/// for the writer) with `synchronous = NORMAL` (a power loss may undo the last commits but never
+/// corrupts the file; a crash of the process loses nothing), foreign keys on and a busy timeout, so concurrent writes wait for the writer
+/// instead of failing.
 ///
 /// An unreachable database is retried with bounded exponential backoff (with jitter) up to
 /// `connect_attempts` times; any other error (a malformed URL, bad credentials) fails at once.
@@ -65,6 +67,10 @@ async fn connect_once(options: &DatabaseOptions) -> Result<DatabaseConnection, P
         })?;
     }
     if options.url.starts_with("sqlite:") {
+        // A SQLite connection is a file handle on a thread of its own, it cannot drop like a
+        // network connection: no ping (one more round trip to that thread) before each use.
+        // The pool still pings every connection it takes back.
+        connect.test_before_acquire(false);
         let busy_timeout = options.acquire_timeout;
         connect.map_sqlx_sqlite_opts(move |sqlite| {
             sqlite

@@ -1,5 +1,10 @@
 //! The `OrderRepository` port on sea-orm. Rows and domain orders are converted in exactly one
 //! place each way: [`to_row`] and [`to_order`].
+//!
+//! No read binds its `LIMIT` as a parameter: SQLite (3.47 and later) re-prepares a statement
+//! whose `LIMIT ?` binding is set again, that is on every execution, which costs more than the
+//! query itself. A read by primary key needs no limit; a page writes its size into the SQL as
+//! an integer literal (one cached statement per page size).
 
 use async_trait::async_trait;
 use domain::DomainError;
@@ -8,7 +13,7 @@ use domain::ports::{OrderQuery, OrderRepository};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QueryTrait,
 };
 
 use crate::PersistenceError;
@@ -48,11 +53,12 @@ impl OrderRepository for SeaOrmOrderRepository {
         fields(db.system.name = db_system(&self.db))
     )]
     async fn find(&self, id: OrderId) -> Result<Option<Order>, DomainError> {
-        let row = Orders::find_by_id(id.as_uuid())
-            .one(&self.db)
+        // The primary key matches at most one row: no `LIMIT 1` (see the module documentation).
+        let rows = Orders::find_by_id(id.as_uuid())
+            .all(&self.db)
             .await
             .map_err(PersistenceError::from)?;
-        Ok(row.map(to_order).transpose()?)
+        Ok(rows.into_iter().next().map(to_order).transpose()?)
     }
 
     /// One conditional `UPDATE ... WHERE id = ? AND version = ?`: the check and the write are
@@ -112,10 +118,14 @@ impl OrderRepository for SeaOrmOrderRepository {
                     ),
             );
         }
-        let rows = select
+        let mut statement = select
             .order_by_desc(Column::CreatedAt)
             .order_by_desc(Column::Id)
-            .limit(u64::from(query.limit))
+            .build(self.db.get_database_backend());
+        // The page size as a literal, not a bound `LIMIT ?` (see the module documentation).
+        statement.sql = format!("{} LIMIT {}", statement.sql, query.limit);
+        let rows = Orders::find()
+            .from_raw_sql(statement)
             .all(&self.db)
             .await
             .map_err(PersistenceError::from)?;

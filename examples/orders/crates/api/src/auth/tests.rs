@@ -115,3 +115,47 @@ fn expired_and_invalid_tokens_are_told_apart() {
         Err(TokenRefusal::Invalid)
     );
 }
+
+#[test]
+fn a_remembered_token_is_served_only_until_it_expires() {
+    let memory = verified_tokens::VerifiedTokens::default();
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: "alice".to_owned(),
+        scope: ORDERS_READ.to_owned(),
+        iss: "issuer".to_owned(),
+        aud: "audience".to_owned(),
+        exp: now + 60,
+        nbf: None,
+        iat: None,
+    };
+    memory.insert("header.claims.signature", &claims);
+    assert_eq!(
+        memory.get("header.claims.signature", now, 30),
+        Some(claims.clone())
+    );
+    assert_eq!(
+        memory.get("header.claims.signature", now + 90, 30),
+        Some(claims)
+    );
+    assert_eq!(
+        memory.get("header.claims.signature", now + 91, 30),
+        None,
+        "expired"
+    );
+    assert_eq!(memory.get("header.claims.other-signature", now, 30), None);
+}
+
+#[test]
+fn a_verified_token_altered_by_one_byte_is_verified_again_and_refused() {
+    let verifier = verifier();
+    let token = signed(&Header::new(Algorithm::HS256), |_| {});
+    assert!(verifier.verify(&token).is_ok());
+    assert!(verifier.verify(&token).is_ok(), "served from memory");
+    let mut altered = token.clone().into_bytes();
+    // Inside the signature (its last character carries padding bits).
+    let inside = altered.len() - 5;
+    altered[inside] = if altered[inside] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    assert_eq!(verifier.verify(&altered), Err(TokenRefusal::Invalid));
+}

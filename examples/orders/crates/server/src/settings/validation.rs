@@ -75,6 +75,9 @@ impl Settings {
                 "telemetry.otlp_endpoint `{endpoint}` is not an http:// or https:// URL, like http://otel-collector:4317"
             ));
         }
+        if telemetry.log_buffer_lines == 0 {
+            problems.push("telemetry.log_buffer_lines must be at least 1".to_owned());
+        }
         if telemetry.flush_timeout.is_zero() {
             problems.push("telemetry.flush_timeout must be greater than zero".to_owned());
         }
