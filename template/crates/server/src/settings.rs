@@ -97,6 +97,9 @@ pub struct Settings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitSettings {
+    /// Off only where a gateway in front of every replica limits each caller (see
+    /// `docs/security.md`); the service then warns at start.
+    pub enabled: bool,
     /// `GET`, `HEAD` and `OPTIONS` requests (at least 1).
     pub reads_per_minute: NonZeroU32,
     /// Every other method (at least 1).
@@ -106,6 +109,7 @@ pub struct RateLimitSettings {
 impl Default for RateLimitSettings {
     fn default() -> Self {
         Self {
+            enabled: true,
             reads_per_minute: NonZeroU32::new(1200).unwrap_or(NonZeroU32::MIN),
             writes_per_minute: NonZeroU32::new(300).unwrap_or(NonZeroU32::MIN),
         }

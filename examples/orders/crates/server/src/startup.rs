@@ -133,6 +133,12 @@ impl App {
             )
             .with_max_lifetime(settings.auth.max_token_lifetime),
         };
+        if !settings.rate_limit.enabled {
+            tracing::warn!(
+                "rate_limit.enabled is false: no caller is limited by this service; a gateway in \
+                 front of every replica must limit each caller (docs/security.md)"
+            );
+        }
         let http = &settings.http;
         let options = HttpOptions {
             request_timeout: http.request_timeout,
@@ -141,6 +147,7 @@ impl App {
             cors_allowed_origins: http.cors_allowed_origins.clone(),
             hsts: http.hsts,
             rate_limits: api::RateLimits {
+                enabled: settings.rate_limit.enabled,
                 reads_per_minute: settings.rate_limit.reads_per_minute,
                 writes_per_minute: settings.rate_limit.writes_per_minute,
             },

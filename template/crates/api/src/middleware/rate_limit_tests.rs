@@ -27,6 +27,7 @@ fn field(response: &reqwest::Response, name: &str) -> String {
 async fn a_burst_over_the_quota_is_429_and_other_callers_and_classes_are_unaffected() {
     let mut options = options();
     options.rate_limits = RateLimits {
+        enabled: true,
         reads_per_minute: NonZeroU32::new(3).unwrap(),
         writes_per_minute: NonZeroU32::new(2).unwrap(),
     };
@@ -80,4 +81,24 @@ async fn anonymous_callers_are_counted_by_address() {
         .await
         .unwrap();
     problem(second, 429).await;
+}
+
+#[tokio::test]
+async fn switched_off_nothing_is_counted_or_refused_and_no_fields_are_sent() {
+    let mut options = options();
+    options.rate_limits.enabled = false;
+    options.rate_limits.reads_per_minute = NonZeroU32::new(1).unwrap();
+    let base = serve_identifying(options, identify_by_test_header()).await;
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let response = client
+            .get(format!("{base}/panic"))
+            .header("x-test-caller", "alice")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500, "the handler answered, never 429");
+        assert!(response.headers().get("ratelimit").is_none());
+        assert!(response.headers().get("ratelimit-policy").is_none());
+    }
 }

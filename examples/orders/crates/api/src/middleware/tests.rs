@@ -64,6 +64,7 @@ pub(super) fn options() -> HttpOptions {
         cors_allowed_origins: vec!["https://app.example.com".to_owned()],
         hsts: true,
         rate_limits: RateLimits {
+            enabled: true,
             reads_per_minute: std::num::NonZeroU32::MAX,
             writes_per_minute: std::num::NonZeroU32::MAX,
         },
