@@ -9,18 +9,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{TestDatabase, TestServer, problem};
-{%- if auth %}
-use support::token;
-{%- endif %}
-
-fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-{%- if auth %}
-    builder.bearer_auth(token(&["orders:read", "orders:write"]))
-{%- else %}
-    builder
-{%- endif %}
-}
+use support::{TestDatabase, TestServer, authorized, problem};
 
 fn valid_order() -> Value {
     json!({ "customer_email": "ada@example.com", "amount_minor": 1250, "currency": "EUR", "note": "n" })

@@ -5,10 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{TestDatabase, TestServer, problem, on_every_database};
-{%- if auth %}
-use support::token;
-{%- endif %}
+use support::{TestDatabase, TestServer, authorized, on_every_database, problem};
 
 fn new_order() -> serde_json::Value {
     json!({
@@ -20,14 +17,6 @@ fn new_order() -> serde_json::Value {
 }
 
 /// A request builder with the credentials every orders operation needs.
-fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-{%- if auth %}
-    builder.bearer_auth(token(&["orders:read", "orders:write"]))
-{%- else %}
-    builder
-{%- endif %}
-}
-
 async fn an_order_is_created_then_read_back(db: TestDatabase) {
     let server = TestServer::start(db).await;
     let created = authorized(server.client.post(server.url("/api/v1/orders")))

@@ -11,21 +11,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use server::settings::PaymentsMode;
-use support::{TestDatabase, TestServer, on_every_database, problem};
-{%- if auth %}
-use support::token;
-{%- endif %}
+use support::{TestDatabase, TestServer, authorized, on_every_database, problem};
 use test_support::fake_gateway::{Answer, FakeGateway};
 
 const COOL_DOWN: Duration = Duration::from_millis(500);
-
-fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-{%- if auth %}
-    builder.bearer_auth(token(&["orders:read", "orders:write"]))
-{%- else %}
-    builder
-{%- endif %}
-}
 
 /// A service whose payments go to `gateway`, with short limits: 2 attempts per charge, and a
 /// breaker that opens after 2 failed attempts for 500 ms.

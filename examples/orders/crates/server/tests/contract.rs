@@ -9,12 +9,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::token;
-use support::{TestDatabase, TestServer, problem};
-
-fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-    builder.bearer_auth(token(&["orders:read", "orders:write"]))
-}
+use support::{TestDatabase, TestServer, authorized, problem};
 
 fn valid_order() -> Value {
     json!({ "customer_email": "ada@example.com", "amount_minor": 1250, "currency": "EUR", "note": "n" })

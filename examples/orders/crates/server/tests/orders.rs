@@ -5,8 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::token;
-use support::{TestDatabase, TestServer, on_every_database, problem};
+use support::{TestDatabase, TestServer, authorized, on_every_database, problem};
 
 fn new_order() -> serde_json::Value {
     json!({
@@ -18,10 +17,6 @@ fn new_order() -> serde_json::Value {
 }
 
 /// A request builder with the credentials every orders operation needs.
-fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-    builder.bearer_auth(token(&["orders:read", "orders:write"]))
-}
-
 async fn an_order_is_created_then_read_back(db: TestDatabase) {
     let server = TestServer::start(db).await;
     let created = authorized(server.client.post(server.url("/api/v1/orders")))

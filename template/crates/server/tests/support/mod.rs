@@ -108,6 +108,18 @@ pub fn token(scopes: &[&str]) -> String {
     .expect("mint a token")
 }
 {%- endif %}
+{%- if example %}
+
+/// The request as a caller that may read and write orders{% if auth %}: a bearer token with
+/// both scopes{% endif %}.
+pub fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+{%- if auth %}
+    builder.bearer_auth(token(&["orders:read", "orders:write"]))
+{%- else %}
+    builder
+{%- endif %}
+}
+{%- endif %}
 
 /// Reads a problem+json body, checking the content type and the RFC 9457 members.
 pub async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {

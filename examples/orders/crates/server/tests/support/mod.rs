@@ -104,6 +104,12 @@ pub fn token(scopes: &[&str]) -> String {
     .expect("mint a token")
 }
 
+/// The request as a caller that may read and write orders: a bearer token with
+/// both scopes.
+pub fn authorized(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    builder.bearer_auth(token(&["orders:read", "orders:write"]))
+}
+
 /// Reads a problem+json body, checking the content type and the RFC 9457 members.
 pub async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status, "status");
