@@ -93,6 +93,11 @@ pub const BARE_POEM: &str = "bare-poem";
 /// The secret both apps sign tokens with (a fake; long enough for the service's check).
 const JWT_SECRET: &str = "compare-fake-secret-0123456789abcdef-0123456789";
 
+/// The same secret for Loco, which reads its `auth.jwt.secret` as base64
+/// (`EncodingKey::from_base64_secret`): a secret that is not valid base64 makes every login
+/// answer 401 "unauthorized!".
+const LOCO_JWT_SECRET: &str = "Y29tcGFyZS1mYWtlLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVmLTAxMjM0NTY3ODk=";
+
 /// The service's profile variable: `dev-token` is refused in production, so the token is
 /// minted without it (same secret, issuer and audience).
 pub const PROFILE_VARIABLE: &str = "APP_PROFILE";
@@ -216,7 +221,7 @@ pub fn contenders(root: &Path, build: &ServiceBuild, loco: Option<&Path>) -> Vec
                 ("PORT", "{port}"),
                 ("HOST", "http://127.0.0.1:{port}"),
                 ("DATABASE_URL", "{db}"),
-                ("JWT_SECRET", JWT_SECRET),
+                ("JWT_SECRET", LOCO_JWT_SECRET),
                 ("MAILER_HOST", "127.0.0.1"),
                 ("MAILER_USER", "compare"),
                 ("MAILER_PASSWORD", "compare-fake-password"),

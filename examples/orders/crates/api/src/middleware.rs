@@ -18,14 +18,18 @@
 //!    route, wrong method, unparsable body, timeout, panic) is rewritten into one, and every
 //!    problem gets the request id; a 405 gets its `Allow` header, a 401 its
 //!    `WWW-Authenticate` challenge;
-//! 9. declared header parameters that are not visible ASCII (and so could not be read) are a
-//!    400, never silently absent;
-//! 10. panic capture (500) and 11. request timeout (504), closest to the handlers.
+//! 9. panic capture (500);
+//! 10. closest to the handlers, in one layer: declared header parameters that are not visible
+//!     ASCII (and so could not be read) are a 400, never silently absent; then the request
+//!     timeout (504).
+//!
+//! Each layer costs every request (its future wraps all the layers inside it), so related
+//! work shares a layer: the security headers are one, not one per header.
 
 use std::time::Duration;
 
-use poem::http::{HeaderValue, StatusCode, header};
-use poem::middleware::{CatchPanic, Compression, Cors, SetHeader};
+use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
+use poem::middleware::{CatchPanic, Compression, Cors};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response};
 
 use crate::Problem;
@@ -79,21 +83,10 @@ pub fn stack(
     let cors = Cors::new()
         .allow_origins(options.cors_allowed_origins.iter().map(String::as_str))
         .allow_credentials(false);
-    let hsts = SetHeader::new().overriding(
-        header::STRICT_TRANSPORT_SECURITY,
-        "max-age=31536000; includeSubDomains",
-    );
+    let hsts = options.hsts;
     routes
-        .around(move |endpoint, request| async move {
-            match tokio::time::timeout(timeout, endpoint.call(request)).await {
-                Ok(result) => result.map(IntoResponse::into_response),
-                Err(_elapsed) => Err(poem::Error::from_string(
-                    "the request took too long to process",
-                    StatusCode::GATEWAY_TIMEOUT,
-                )),
-            }
-        })
-        .with(CatchPanic::new())
+        // Declared headers first (a refusal is a 400 without calling the handler), then the
+        // handler under the timeout; one layer for both, since every layer costs each request.
         .around(move |endpoint, request| {
             let refusal = declared_headers.undecodable(&request).map(|name| {
                 poem::Error::from_string(
@@ -102,15 +95,19 @@ pub fn stack(
                 )
             });
             async move {
-                match refusal {
-                    Some(refusal) => Err(refusal),
-                    None => endpoint
-                        .call(request)
-                        .await
-                        .map(IntoResponse::into_response),
+                if let Some(refusal) = refusal {
+                    return Err(refusal);
+                }
+                match tokio::time::timeout(timeout, endpoint.call(request)).await {
+                    Ok(result) => result.map(IntoResponse::into_response),
+                    Err(_elapsed) => Err(poem::Error::from_string(
+                        "the request took too long to process",
+                        StatusCode::GATEWAY_TIMEOUT,
+                    )),
                 }
             }
         })
+        .with(CatchPanic::new())
         .around(move |endpoint, request| {
             let allowed_methods = std::sync::Arc::clone(&allowed_methods);
             async move {
@@ -157,35 +154,47 @@ pub fn stack(
             }
         })
         .with_if(allow_cors, cors)
-        .with_if(options.hsts, hsts)
-        .with(
-            SetHeader::new()
-                .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-                .overriding(header::X_FRAME_OPTIONS, "DENY")
-                .overriding(header::REFERRER_POLICY, "no-referrer")
-                .overriding(
-                    header::CONTENT_SECURITY_POLICY,
-                    // Swagger UI at /docs needs its inline script and styles.
-                    "default-src 'self'; script-src 'self' 'unsafe-inline'; \
-                     style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-                     frame-ancestors 'none'",
-                ),
-        )
-        .after(|result| async move {
+        .after(move |result| async move {
             let mut response = result?;
-            // Responses carry personal data: no shared or browser cache keeps them, unless
-            // an operation says otherwise.
-            if !response.headers().contains_key(header::CACHE_CONTROL) {
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
+            add_security_headers(response.headers_mut(), hsts);
             Ok(response)
         })
         // The request span (continuing the caller's trace), the access log line and the
         // request metrics.
         .around(move |endpoint, request| traced(endpoint, request, metrics.clone()))
         .around(with_request_id)
+}
+
+/// The security headers every response gets (replacing any a handler set), `Cache-Control:
+/// no-store` unless the operation chose its own caching (responses carry personal data: no
+/// shared or browser cache keeps them), and HSTS when the service is served over TLS.
+fn add_security_headers(headers: &mut HeaderMap, hsts: bool) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        // Swagger UI at /docs needs its inline script and styles.
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        ),
+    );
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// For the layers outside the problem layer: their own refusals become problems too.

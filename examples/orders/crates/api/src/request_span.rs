@@ -18,6 +18,10 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use crate::metrics::HttpMetrics;
 use crate::request_id::RequestId;
 
+/// The name of every request's span: in traces, the root of the service's part of a trace; in
+/// the log, the one span whose fields (the request id) every line inside a request carries.
+pub const REQUEST_SPAN_NAME: &str = "HTTP request";
+
 /// Runs the request inside its span, then logs it. Errors become responses here so that the
 /// span and the log see the status the client gets.
 pub(crate) async fn traced<E: Endpoint>(
@@ -36,7 +40,7 @@ pub(crate) async fn traced<E: Endpoint>(
     // (route, status) goes to the exported span alone (`set_attribute`), not through
     // `Span::record`, which makes the JSON log layer parse and rewrite the span's fields.
     let span = tracing::info_span!(
-        "HTTP request",
+        REQUEST_SPAN_NAME,
         otel.kind = "server",
         http.request.method = method.as_str(),
         request_id,
