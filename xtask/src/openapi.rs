@@ -37,6 +37,7 @@ pub fn regenerate(root: &Path) -> Result<()> {
         let answers = answers::resolve_answers(&placeholders, &combo.defines)?;
         let dir = scratch.join(&combo.name);
         render::render(root, NAME, &answers, &dir)?;
+        render::patch_automation_to(root, &dir)?;
         let spec = generate(root, &dir)?;
         let description = answer(&answers, "description")?;
         documents.push((combo, templatize(&spec, description)?));

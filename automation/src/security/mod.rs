@@ -159,11 +159,11 @@ pub fn run(root: &Path, args: &ScanArgs) -> anyhow::Result<()> {
 
 /// The CI step: the scan with its defaults, the database from `--advisory-db`, `ADVISORY_DB`
 /// or cargo-deny's own fetch.
-pub fn ci_step(root: &Path, options: &crate::ci::Options) -> anyhow::Result<()> {
+pub fn ci_step(project: &crate::Project) -> anyhow::Result<()> {
     run(
-        root,
+        &project.root,
         &ScanArgs {
-            advisory_db: options.advisory_db.clone(),
+            advisory_db: project.advisory_db.clone(),
             ..ScanArgs::default()
         },
     )

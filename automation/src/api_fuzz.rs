@@ -3,11 +3,11 @@
 //! Every check runs: no 5xx, only documented statuses, content types and headers, responses
 //! that match their schemas, invalid input refused and valid input accepted.
 
-use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::Project;
 use crate::ci::Skipped;
 use crate::service::RunningService;
 
@@ -17,7 +17,16 @@ const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 /// Fixed, so that a CI run is reproducible; fuzz further locally with another seed.
 const SEED: &str = "20260101";
 
-pub fn run(root: &Path) -> anyhow::Result<()> {
+/// Builds the service, starts it ([`RunningService`]) and fuzzes it; with
+/// [`Project::bearer_auth`], every request carries a token from the binary's `dev-token`.
+///
+/// ```no_run
+/// let project = service_automation::Project::new(".", true);
+/// service_automation::api_fuzz::run(&project)?;
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+pub fn run(project: &Project) -> anyhow::Result<()> {
+    let root = &project.root;
     if Command::new("schemathesis")
         .arg("--version")
         .output()
@@ -46,8 +55,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .args(["run", &format!("{}/openapi.json", service.base_url)])
         .args(["--checks", "all", "--seed", SEED, "--workers", "2"])
         .current_dir(root);
-    let token = RunningService::run_command(root, &binary, &["dev-token"])?;
-    command.args(["--header", &format!("Authorization: Bearer {token}")]);
+    if project.bearer_auth {
+        let token = RunningService::run_command(root, &binary, &["dev-token"])?;
+        command.args(["--header", &format!("Authorization: Bearer {token}")]);
+    }
     let status = command.status().context("cannot run schemathesis")?;
     drop(service);
     if !status.success() {

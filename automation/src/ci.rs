@@ -1,19 +1,17 @@
-//! `cargo xtask ci`: every check CI runs, in order. Every step runs even when an earlier one
-//! fails; a summary table closes the run and the exit code is non-zero if any step failed.
+//! `cargo xtask ci`: the step runner. The project lists its steps ([`Step`]); every step runs
+//! even when an earlier one fails, a summary table closes the run and the result is an error
+//! if any step failed. `--skip` and `--only` select steps by name.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use crate::{
-    api_fuzz, cargo, deploy, lint, load_test, migrations, openapi, openapi_lint, security,
-};
+use crate::{Project, cargo};
 
-/// A CI step: runs at the project root.
-pub type Step = fn(&Path, &Options) -> anyhow::Result<()>;
+/// A CI step: its name (for `--skip`/`--only` and the table) and what it runs.
+pub type Step = (&'static str, fn(&Project) -> anyhow::Result<()>);
 
-/// What `cargo xtask ci` passes on to its steps.
+/// What `cargo xtask ci` takes besides `--skip` and `--only`.
 #[derive(Debug, Default, clap::Args)]
 pub struct Options {
     /// A copy of the RustSec advisory database for the security scan (also `ADVISORY_DB`),
@@ -21,30 +19,6 @@ pub struct Options {
     #[arg(long, value_name = "DIR")]
     pub advisory_db: Option<std::path::PathBuf>,
 }
-
-/// A step that needs only the project root.
-macro_rules! at_root {
-    ($step:path) => {
-        |root: &Path, _: &Options| $step(root)
-    };
-}
-
-/// The CI steps, in order.
-const STEPS: &[(&str, Step)] = &[
-    ("fmt", at_root!(lint::fmt)),
-    ("clippy", at_root!(lint::clippy)),
-    ("architecture", at_root!(lint::architecture)),
-    ("test", at_root!(test)),
-    ("migrations", at_root!(migrations::round_trip)),
-    ("openapi", at_root!(openapi::check)),
-    ("openapi-lint", at_root!(openapi_lint::lint)),
-    ("security-scan", security::ci_step),
-    ("api-fuzz", at_root!(api_fuzz::run)),
-    ("deploy", at_root!(deploy::check)),
-    // Loads the debug build for a few seconds (`[smoke]` in loadtest.toml): it proves the load
-    // test works; `cargo xtask load-test` measures the release build.
-    ("load-test", at_root!(load_test::smoke)),
-];
 
 /// A step that could not run (a tool is missing): reported as `skipped (<reason>)`, never
 /// `ok`. Under `CI=true` it fails the run unless `--skip` named the step.
@@ -67,16 +41,33 @@ enum Outcome {
     Skipped(Option<String>),
 }
 
-pub fn run(root: &Path, skip: &[String], only: &[String], options: &Options) -> anyhow::Result<()> {
+/// Runs `steps` in order (those `only` names, all when it is empty, minus those `skip`
+/// names), each even when an earlier one failed, then prints the summary table. An error
+/// when a step failed, or when a step name is unknown.
+///
+/// ```no_run
+/// use service_automation::{Project, ci, lint};
+///
+/// const STEPS: &[ci::Step] = &[("fmt", |p| lint::fmt(&p.root)), ("test", ci::test)];
+/// let project = Project::new(".", false);
+/// ci::run(&project, STEPS, &["test".to_owned()], &[])?;
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+pub fn run(
+    project: &Project,
+    steps: &[Step],
+    skip: &[String],
+    only: &[String],
+) -> anyhow::Result<()> {
     for name in skip.iter().chain(only) {
-        if !STEPS.iter().any(|(step, _)| step == name) {
-            let known: Vec<_> = STEPS.iter().map(|(step, _)| *step).collect();
+        if !steps.iter().any(|(step, _)| step == name) {
+            let known: Vec<_> = steps.iter().map(|(step, _)| *step).collect();
             bail!("unknown step `{name}`; the steps are {}", known.join(", "));
         }
     }
     let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
     let mut results: Vec<(&str, Duration, Outcome)> = Vec::new();
-    for (name, step) in STEPS {
+    for (name, step) in steps {
         let selected =
             (only.is_empty() || only.iter().any(|o| o == name)) && !skip.iter().any(|s| s == name);
         if !selected {
@@ -85,7 +76,7 @@ pub fn run(root: &Path, skip: &[String], only: &[String], options: &Options) -> 
         }
         println!("\n==> {name}");
         let started = Instant::now();
-        let outcome = match step(root, options) {
+        let outcome = match step(project) {
             Ok(()) => Outcome::Passed,
             Err(err) => match err.downcast::<Skipped>() {
                 Ok(Skipped(reason)) if in_ci => {
@@ -127,7 +118,10 @@ pub fn run(root: &Path, skip: &[String], only: &[String], options: &Options) -> 
     Ok(())
 }
 
-fn test(root: &Path) -> anyhow::Result<()> {
+/// The `test` step: the workspace's tests with cargo-nextest when it is installed, else
+/// `cargo test`.
+pub fn test(project: &Project) -> anyhow::Result<()> {
+    let root = &project.root;
     if std::env::var_os("TEST_DATABASE_URL").is_none() {
         println!(
             "note: TEST_DATABASE_URL is not set, so the PostgreSQL half of the suite is skipped"

@@ -108,9 +108,9 @@ mod tests {
     }
 
     #[test]
-    fn this_repositorys_image_and_gitignore_pass() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        check(root).unwrap();
+    fn the_committed_renderings_image_and_gitignore_pass() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/orders");
+        check(&root).unwrap();
     }
 
     #[test]

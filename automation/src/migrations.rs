@@ -1,11 +1,29 @@
 //! `cargo xtask migrate`: run migrations through the service binary, add a new one, and the
 //! CI round trip (up, down to zero, up again on a fresh database).
+//!
+//! ```no_run
+//! use service_automation::migrations;
+//!
+//! let root = std::path::Path::new(".");
+//! migrations::command(root, &["status".to_owned()])?; // `cargo xtask migrate status`
+//! migrations::round_trip(root)?; // the CI step
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::path::Path;
 
 use anyhow::{Context, bail, ensure};
 
 const MIGRATION_DIR: &str = "crates/migration/src";
+
+/// `cargo xtask migrate <args>`: `new <name>` adds a migration, anything else goes to the
+/// binary's `migrate` command (`up`, `down [N] | --all`, `status`, `fresh [--force]`).
+pub fn command(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    match args {
+        [new, name] if new == "new" => new_migration(root, name),
+        _ => run_binary(root, args),
+    }
+}
 
 /// `cargo run -p server -- migrate <args>`, with the project's configuration.
 pub fn run_binary(root: &Path, args: &[String]) -> anyhow::Result<()> {

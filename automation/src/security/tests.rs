@@ -87,7 +87,7 @@ fn an_aws_key_pair_in_a_tracked_file_fails_the_scan() -> anyhow::Result<()> {
 /// Where the comparison reads the advisory database from.
 enum Database {
     /// A copy (`ADVISORY_DB`), read offline.
-    Local(std::path::PathBuf),
+    Local(PathBuf),
     /// cargo-deny's own fetch: under `CI=true` without `ADVISORY_DB` (GitHub's runners).
     Fetched,
 }

@@ -1,4 +1,13 @@
-//! `cargo xtask lint`: formatting, clippy with `-D warnings`, and the architecture rules.
+//! `cargo xtask lint`: formatting, clippy with `-D warnings`, and the architecture rules (the
+//! project's own [`Rules`], checked on the dependency graph of `cargo metadata`).
+//!
+//! ```no_run
+//! use service_automation::lint;
+//!
+//! const RULES: lint::Rules = &[("domain", &["sea-orm", "tokio"]), ("api", &["persistence"])];
+//! lint::all(std::path::Path::new("."), RULES)?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::path::Path;
 
@@ -6,17 +15,23 @@ use anyhow::{Context, bail};
 
 use crate::cargo;
 
-/// Format, lints and the dependency rule, stopping at the first failure.
-pub fn all(root: &Path) -> anyhow::Result<()> {
+/// Dependency rules: each crate of the workspace, with the crates it must never depend on,
+/// directly or through another crate (normal dependencies; dev and build ones are free).
+pub type Rules = &'static [(&'static str, &'static [&'static str])];
+
+/// Format, lints and the dependency rules, stopping at the first failure.
+pub fn all(root: &Path, rules: Rules) -> anyhow::Result<()> {
     fmt(root)?;
     clippy(root)?;
-    architecture(root)
+    architecture(root, rules)
 }
 
+/// `cargo fmt --all --check`.
 pub fn fmt(root: &Path) -> anyhow::Result<()> {
     cargo(root, &["fmt", "--all", "--check"])
 }
 
+/// `cargo clippy --workspace --all-targets -- -D warnings`.
 pub fn clippy(root: &Path) -> anyhow::Result<()> {
     cargo(
         root,
@@ -31,22 +46,9 @@ pub fn clippy(root: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// Crates the domain must never depend on, directly or through another crate.
-const DOMAIN_FORBIDDEN: &[&str] = &[
-    "poem",
-    "poem-openapi",
-    "sea-orm",
-    "sqlx",
-    "figment",
-    "opentelemetry",
-    "tokio",
-    "hyper",
-    "reqwest",
-];
-
-/// The dependency rule, read from `cargo metadata`: the domain stays pure, the API never
-/// reaches an adapter (persistence, payments), and adapters never reach the API or each other.
-pub fn architecture(root: &Path) -> anyhow::Result<()> {
+/// The dependency rules, checked on the graph `cargo metadata` reports; every violation is
+/// listed with the path that leads to it.
+pub fn architecture(root: &Path, rules: Rules) -> anyhow::Result<()> {
     let output = crate::cargo_command()
         .args(["metadata", "--format-version", "1"])
         .current_dir(root)
@@ -59,27 +61,8 @@ pub fn architecture(root: &Path) -> anyhow::Result<()> {
         );
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let rules: &[(&str, &[&str])] = &[
-        ("domain", DOMAIN_FORBIDDEN),
-        (
-            "api",
-            &["persistence", "migration", "sea-orm", "sqlx", "payments"],
-        ),
-        ("persistence", &["api", "poem", "poem-openapi", "payments"]),
-        (
-            "payments",
-            &[
-                "api",
-                "persistence",
-                "migration",
-                "sea-orm",
-                "poem",
-                "poem-openapi",
-            ],
-        ),
-    ];
     let mut violations = Vec::new();
-    for (krate, forbidden) in rules {
+    for (krate, forbidden) in rules.iter() {
         for path in normal_dependency_paths(&metadata, krate)? {
             if let Some(last) = path.last()
                 && forbidden.contains(&last.as_str())

@@ -199,8 +199,9 @@ fn a_file_without_scenarios_or_requests_is_refused() {
 }
 
 #[test]
-fn the_projects_own_loadtest_toml_is_valid() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../loadtest.toml");
+fn the_committed_renderings_loadtest_toml_is_valid() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/orders/loadtest.toml");
     let config = load(&path).unwrap();
     assert!(!config.scenarios.is_empty());
     assert!(
