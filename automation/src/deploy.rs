@@ -15,6 +15,11 @@
 //! A tool that is not installed is named with the package that provides it, its part is
 //! skipped and the step ends `skipped (partly: <tools> not installed)`, never `ok` (under
 //! `CI=true` that fails the run); a tool that finds something fails it.
+//!
+//! ```no_run
+//! service_automation::deploy::check(std::path::Path::new("."))?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::ffi::OsString;
 use std::io::ErrorKind;

@@ -1,5 +1,15 @@
 //! `cargo xtask openapi`: the committed OpenAPI document at `docs/openapi.yaml`, exported from
 //! the code (through the service binary, without starting a server) and checked for drift.
+//! The differ classifies each change as breaking or compatible (`openapi_diff`).
+//!
+//! ```no_run
+//! use service_automation::openapi;
+//!
+//! let root = std::path::Path::new(".");
+//! openapi::check(root)?; // fails when docs/openapi.yaml differs from the code
+//! openapi::diff(root, None, None)?; // committed document against the code's
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,6 +6,11 @@
 //! Spectral is a Node.js tool; install it once with
 //! `npm install --global @stoplight/spectral-cli@6.16.3 @stoplight/spectral-owasp-ruleset@2.0.1`.
 //! Without it the step is skipped, and says so.
+//!
+//! ```no_run
+//! service_automation::openapi_lint::lint(std::path::Path::new("."))?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,5 +1,16 @@
 //! The service binary as a child process: build it, start it on 127.0.0.1 with a fresh SQLite
 //! database and a free port, and stop it again, always (the guard kills it when dropped).
+//!
+//! ```no_run
+//! use service_automation::service::{RunningService, build};
+//!
+//! let root = std::path::Path::new(".");
+//! let binary = build(root, false)?;
+//! let service = RunningService::start(root, &binary)?; // ready: it logged its address
+//! println!("{}", service.base_url);
+//! drop(service); // stopped
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

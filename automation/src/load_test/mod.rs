@@ -6,6 +6,16 @@
 //! generator itself runs as an optimised build (see `optimised.rs`). The smoke run proves
 //! that the load test works, not the service's speed: it loads the debug build, from the
 //! debug xtask, so that `cargo xtask ci` compiles nothing in release.
+//!
+//! ```no_run
+//! use service_automation::load_test::{Options, run, smoke};
+//!
+//! let root = std::path::Path::new(".");
+//! smoke(root)?; // the CI step
+//! let options = Options { config: "loadtest.toml".into(), ..Options::default() };
+//! run(root, &options)?; // the full run, on the release build
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -6,6 +6,19 @@
 //! allowed by path and fingerprint in `Cargo.toml` (`allowlist.rs`). Warnings (unmaintained
 //! crates, unused allowlist entries) are reported and fail only with `--strict`. A check that
 //! cannot run fails the scan; without cargo-deny the scan ends `skipped`, never passed.
+//!
+//! ```no_run
+//! use service_automation::security::{Format, ScanArgs, run};
+//!
+//! let args = ScanArgs {
+//!     advisory_db: Some("../advisory-db".into()),
+//!     format: Format::Sarif,
+//!     output: Some("scan.sarif".into()),
+//!     ..ScanArgs::default()
+//! };
+//! run(std::path::Path::new("."), &args)?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 mod allowlist;
 mod deny;
