@@ -5,8 +5,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-// Braces in messages come from constants: this file is a Liquid template, where two braces
-// in a row would start a tag.
+// Braces in messages come from constants, which keeps `{`/`}` pairs readable in the
+// messages below.
 const OPEN: char = '{';
 const CLOSE: char = '}';
 
