@@ -360,7 +360,7 @@ mod tests {
             let pattern = regex::Regex::new(&format!(r#"\b{key} = "([^"]+)""#)).unwrap();
             pattern.captures(line).unwrap()[1].to_owned()
         };
-        let manifest = read("template/Cargo.toml");
+        let manifest = read("template/Cargo.toml.liquid");
         let prefix = format!("{AUTOMATION_PACKAGE} = ");
         let (url, tag) = (
             value_of(&manifest, &prefix, "git"),
