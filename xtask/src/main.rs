@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod answers;
+mod automation;
 mod check;
 mod ci;
 mod cli_tree;
@@ -143,11 +144,11 @@ fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: b
             provenance::ANSWERS_FILE
         );
     }
-    if let Some(url) = render::patch_automation_to(root, &out_dir)? {
+    if let Some(url) = automation::patch_automation_to(root, &out_dir)? {
         println!(
             "patched {url} to {} in .cargo/config.toml: the project builds offline against \
              this checkout's automation crate; delete that [patch] table to use the git tag",
-            render::absolute(&root.join(render::AUTOMATION_DIR))?.display()
+            render::absolute(&root.join(automation::AUTOMATION_DIR))?.display()
         );
     }
     println!("\nRendered `{name}` into {}", out_dir.display());
@@ -175,7 +176,7 @@ pub fn examples(root: &Path, check: bool) -> Result<()> {
     // Relative to the example's directory (cargo resolves a `[patch]` path in
     // `.cargo/config.toml` from the directory that holds `.cargo/`): the committed example
     // builds against the crate of the same commit, wherever the repository is.
-    render::patch_automation(&fresh, EXAMPLE_AUTOMATION_PATH)?;
+    automation::patch_automation(&fresh, EXAMPLE_AUTOMATION_PATH)?;
 
     if check {
         let drift = check::drift(&fresh, &example)?;

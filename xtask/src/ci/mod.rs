@@ -11,7 +11,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::upgrade::scenario;
-use crate::{answers, check, compare, docs_check, render};
+use crate::{answers, automation, check, compare, docs_check, render};
 
 mod report;
 
@@ -224,7 +224,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             let dir = renders.join(name);
             if !report.step(&format!("render {name}"), || {
                 render::render(root, RENDER_NAME, answers, &dir)?;
-                render::patch_automation_to(root, &dir)?;
+                automation::patch_automation_to(root, &dir)?;
                 println!("rendered into {}", dir.display());
                 Ok(())
             }) {
@@ -329,7 +329,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
                     .unwrap_or_default()
                     .contains("[patch.")
                 {
-                    render::patch_automation_to(root, &service)?;
+                    automation::patch_automation_to(root, &service)?;
                 }
                 cargo(
                     &service,
