@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod answers;
+mod automation;
 mod check;
 mod ci;
 mod cli_tree;
@@ -143,6 +144,13 @@ fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: b
             provenance::ANSWERS_FILE
         );
     }
+    if let Some(url) = automation::patch_automation_to(root, &out_dir)? {
+        println!(
+            "patched {url} to {} in .cargo/config.toml: the project builds offline against \
+             this checkout's automation crate; delete that [patch] table to use the git tag",
+            render::absolute(&root.join(automation::AUTOMATION_DIR))?.display()
+        );
+    }
     println!("\nRendered `{name}` into {}", out_dir.display());
     println!("Next:\n    cd {} && cargo run", out_dir.display());
     Ok(())
@@ -150,6 +158,9 @@ fn new(root: &Path, name: &str, defines: &[Answer], destination: &Path, force: b
 
 /// Renders `examples/orders` with the default answers into a scratch directory, then either
 /// replaces `examples/orders` with it or (with `check`) fails listing every difference.
+/// The automation crate, from `examples/<name>`.
+const EXAMPLE_AUTOMATION_PATH: &str = "../../automation";
+
 pub fn examples(root: &Path, check: bool) -> Result<()> {
     let example = root.join("examples").join(EXAMPLE_NAME);
     let scratch_parent = root.join("target");
@@ -162,6 +173,10 @@ pub fn examples(root: &Path, check: bool) -> Result<()> {
     let fresh = scratch.path().join(EXAMPLE_NAME);
     let answers = answers::resolve_answers(&answers::placeholders(root)?, &[])?;
     render::render(root, EXAMPLE_NAME, &answers, &fresh)?;
+    // Relative to the example's directory (cargo resolves a `[patch]` path in
+    // `.cargo/config.toml` from the directory that holds `.cargo/`): the committed example
+    // builds against the crate of the same commit, wherever the repository is.
+    automation::patch_automation(&fresh, EXAMPLE_AUTOMATION_PATH)?;
 
     if check {
         let drift = check::drift(&fresh, &example)?;

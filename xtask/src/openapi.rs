@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::answers::{self, Answer, Combo};
-use crate::render;
+use crate::{automation, render};
 
 /// Where the template keeps the documents.
 const TEMPLATE_FILE: &str = "template/docs/openapi.yaml";
@@ -37,6 +37,7 @@ pub fn regenerate(root: &Path) -> Result<()> {
         let answers = answers::resolve_answers(&placeholders, &combo.defines)?;
         let dir = scratch.join(&combo.name);
         render::render(root, NAME, &answers, &dir)?;
+        automation::patch_automation_to(root, &dir)?;
         let spec = generate(root, &dir)?;
         let description = answer(&answers, "description")?;
         documents.push((combo, templatize(&spec, description)?));

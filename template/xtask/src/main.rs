@@ -1,28 +1,57 @@
 //! The project's automation, as a plain Rust program: `cargo xtask <command>`.
 //!
+//! The tasks live in the `service-automation` crate, versioned with the template (see
+//! `xtask/Cargo.toml`); this file holds what is the project's own: its commands, its
+//! dependency rules and the steps of `cargo xtask ci`.
+//!
 //! `cargo xtask ci` is the one command CI runs. Every step runs even when an earlier one
 //! fails, and a summary table closes the run; the exit code is non-zero if any step failed.
 //! `cargo xtask load-test` exits with 2 when an SLO is breached and 130 when interrupted.
 #![forbid(unsafe_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use service_automation::{
+    Project, api_fuzz, ci, deploy, lint, load_test, migrations, openapi, openapi_lint, security,
+};
 
-mod api_fuzz;
-mod ci;
-mod deploy;
-mod image_contents;
-mod lint;
-mod load_test;
-mod migrations;
-mod openapi;
-mod openapi_diff;
-mod openapi_lint;
-mod security;
-mod service;
+/// The template's `auth` answer: the binary mints bearer tokens (`dev-token`), and `api-fuzz`
+/// sends one.
+const BEARER_AUTH: bool = {{auth}};
+
+/// Crates the domain must never depend on, directly or through another crate.
+const DOMAIN_FORBIDDEN: &[&str] = &[
+    "poem", "poem-openapi", "sea-orm", "sqlx", "figment", "opentelemetry", "tokio", "hyper",
+    "reqwest",
+];
+
+/// The dependency rule: the domain stays pure, the API never reaches an adapter (persistence,
+/// payments), and adapters never reach the API or each other.
+const RULES: lint::Rules = &[
+    ("domain", DOMAIN_FORBIDDEN),
+    ("api", &["persistence", "migration", "sea-orm", "sqlx", "payments"]),
+    ("persistence", &["api", "poem", "poem-openapi", "payments"]),
+    ("payments", &["api", "persistence", "migration", "sea-orm", "poem", "poem-openapi"]),
+];
+
+/// The steps of `cargo xtask ci`, in order.
+const STEPS: &[ci::Step] = &[
+    ("fmt", |p| lint::fmt(&p.root)),
+    ("clippy", |p| lint::clippy(&p.root)),
+    ("architecture", |p| lint::architecture(&p.root, RULES)),
+    ("test", ci::test),
+    ("migrations", |p| migrations::round_trip(&p.root)),
+    ("openapi", |p| openapi::check(&p.root)),
+    ("openapi-lint", |p| openapi_lint::lint(&p.root)),
+    ("security-scan", security::ci_step),
+    ("api-fuzz", api_fuzz::run),
+    ("deploy", |p| deploy::check(&p.root)),
+    // Loads the debug build for a few seconds (`[smoke]` in loadtest.toml): it proves the load
+    // test works; `cargo xtask load-test` measures the release build.
+    ("load-test", |p| load_test::smoke(&p.root)),
+];
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Project automation")]
@@ -103,106 +132,24 @@ enum OpenapiAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = project_root();
-    let result = match cli.command {
-        Task::Ci {
-            skip,
-            only,
-            options,
-        } => ci::run(&root, &skip, &only, &options),
-        Task::Lint => lint::all(&root),
-        Task::Migrate { args } => match args.as_slice() {
-            [new, name] if new == "new" => migrations::new_migration(&root, name),
-            _ => migrations::run_binary(&root, &args),
-        },
+    let mut project = Project::from_xtask_dir(env!("CARGO_MANIFEST_DIR"), BEARER_AUTH);
+    let root = project.root.clone();
+    service_automation::exit_code(match cli.command {
+        Task::Ci { skip, only, options } => {
+            project.advisory_db = options.advisory_db;
+            ci::run(&project, STEPS, &skip, &only)
+        }
+        Task::Lint => lint::all(&root, RULES),
+        Task::Migrate { args } => migrations::command(&root, &args),
 {%- if auth %}
-        Task::DevToken { args } => dev_token(&root, &args),
+        Task::DevToken { args } => service_automation::dev_token(&root, &args),
 {%- endif %}
-        Task::ApiFuzz => api_fuzz::run(&root),
+        Task::ApiFuzz => api_fuzz::run(&project),
         Task::LoadTest(options) => load_test::run(&root, &options),
         Task::Openapi { action: OpenapiAction::Export } => openapi::export(&root),
         Task::Openapi { action: OpenapiAction::Check } => openapi::check(&root),
         Task::Openapi { action: OpenapiAction::Lint } => openapi_lint::lint(&root),
         Task::Openapi { action: OpenapiAction::Diff { old, new } } => openapi::diff(&root, old, new),
         Task::SecurityScan(args) => security::run(&root, &args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            let failure = err.downcast_ref::<load_test::Failure>().copied();
-            // A handed-over load test has printed its own error.
-            if let Some(ci::Skipped(reason)) = err.downcast_ref::<ci::Skipped>() {
-                // Nothing (or not everything) ran: never a success.
-                eprintln!("xtask: skipped ({reason})");
-            } else if !matches!(failure, Some(load_test::Failure::HandedOver(_))) {
-                eprintln!("xtask: {err:#}");
-            }
-            ExitCode::from(failure.map_or(1, load_test::Failure::exit_code))
-        }
-    }
+    })
 }
-
-/// The workspace root. `cargo run` (and so `cargo xtask`) sets `CARGO_MANIFEST_DIR` when it
-/// starts the program; the value baked in at compile time is only the fallback, because a
-/// binary may be reused from a build of another checkout.
-fn project_root() -> PathBuf {
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
-    manifest_dir
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-/// A `cargo` command without the package variables `cargo run` gave this process
-/// (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, ...): build scripts such as ring's watch them, so
-/// inheriting them would rebuild those crates, and again at the next plain `cargo build`.
-pub(crate) fn cargo_command() -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        let from_cargo_run = name.starts_with("CARGO_PKG_")
-            || [
-                "CARGO_MANIFEST_DIR",
-                "CARGO_MANIFEST_PATH",
-                "CARGO_CRATE_NAME",
-                "CARGO_BIN_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-            ]
-            .contains(&name.as_ref());
-        if from_cargo_run {
-            command.env_remove(name.as_ref());
-        }
-    }
-    command
-}
-
-/// Runs `cargo <args>` at the project root; an error when it fails.
-pub(crate) fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let status = cargo_command()
-        .args(args)
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
-    if !status.success() {
-        bail!("`cargo {}` failed ({status})", args.join(" "));
-    }
-    Ok(())
-}
-
-{%- if auth %}
-
-/// `cargo run -p server -- dev-token <args>`: the token goes to stdout, ready for `$(...)`.
-fn dev_token(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let status = crate::cargo_command()
-        .args(["run", "--quiet", "--package", "server", "--", "dev-token"])
-        .args(args)
-        .current_dir(root)
-        .status()
-        .context("cannot run the service's `dev-token` command")?;
-    if !status.success() {
-        bail!("`dev-token` failed ({status})");
-    }
-    Ok(())
-}
-{%- endif %}
-

@@ -11,7 +11,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::upgrade::scenario;
-use crate::{answers, check, compare, docs_check, render};
+use crate::{answers, automation, check, compare, docs_check, render};
 
 mod report;
 
@@ -224,6 +224,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             let dir = renders.join(name);
             if !report.step(&format!("render {name}"), || {
                 render::render(root, RENDER_NAME, answers, &dir)?;
+                automation::patch_automation_to(root, &dir)?;
                 println!("rendered into {}", dir.display());
                 Ok(())
             }) {
@@ -323,6 +324,13 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         if upgraded != Some(false) && service.is_dir() {
             report.step("ci of the upgraded service", || {
                 mark_modified_now(&service)?;
+                // Against the automation crate of this commit, like the renderings.
+                if !fs::read_to_string(service.join(".cargo/config.toml"))
+                    .unwrap_or_default()
+                    .contains("[patch.")
+                {
+                    automation::patch_automation_to(root, &service)?;
+                }
                 cargo(
                     &service,
                     &["xtask", "ci", "--skip", "load-test"],
