@@ -82,11 +82,14 @@ pub const RATIOS: &[(&str, &str)] = &[
     (SERVICE, BARE_POEM),
     (SERVICE, SERVICE_LIMITER_OFF),
     (SERVICE_OTLP, SERVICE),
+    (SERVICE, SERVICE_NO_ACCESS_LOG),
+    (SERVICE_NO_ACCESS_LOG, LOCO),
 ];
 
 pub const SERVICE: &str = "service";
 pub const SERVICE_LIMITER_OFF: &str = "service-limiter-off";
 pub const SERVICE_OTLP: &str = "service-otlp";
+pub const SERVICE_NO_ACCESS_LOG: &str = "service-no-access-log";
 pub const LOCO: &str = "loco";
 pub const BARE_POEM: &str = "bare-poem";
 
@@ -205,6 +208,16 @@ pub fn contenders(root: &Path, build: &ServiceBuild, loco: Option<&Path>) -> Vec
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
     ]);
     all.push(otlp);
+
+    // Loco's production app writes no access line: this variant does the same work as Loco's
+    // on that count (`RUST_LOG=warn`), so that the stack's own cost can be read against it.
+    let mut no_access_log = service(
+        build,
+        SERVICE_NO_ACCESS_LOG,
+        "the same binary with `RUST_LOG=warn`: no access line, as Loco's production app writes none; the access line's cost is the difference",
+    );
+    no_access_log.env.push(("RUST_LOG", "warn"));
+    all.push(no_access_log);
 
     if let Some(dir) = loco {
         all.push(Contender {

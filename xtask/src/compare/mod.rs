@@ -41,8 +41,8 @@ pub struct Args {
     /// "Reproduce"); without it, Loco is left out.
     #[arg(long, value_name = "DIR")]
     loco: Option<PathBuf>,
-    /// Only these contenders (repeatable): service, service-limiter-off, service-otlp, loco,
-    /// bare-poem.
+    /// Only these contenders (repeatable): service, service-limiter-off, service-otlp,
+    /// service-no-access-log, loco, bare-poem.
     #[arg(long, value_name = "NAME")]
     only: Vec<String>,
     /// Only these scenarios (repeatable): static, readiness, by-id, list.
