@@ -104,8 +104,7 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     let failure = err.downcast_ref::<load_test::Failure>().copied();
     if let Some(ci::Skipped(reason)) = err.downcast_ref::<ci::Skipped>() {
         eprintln!("xtask: skipped ({reason})");
-    } else if !matches!(failure, Some(load_test::Failure::HandedOver(_))) {
-        // A handed-over load test has printed its own error.
+    } else {
         eprintln!("xtask: {err:#}");
     }
     ExitCode::from(failure.map_or(1, load_test::Failure::exit_code))
