@@ -280,15 +280,33 @@ impl Report {
             if scenario.per_request.len() > 1 {
                 for request in &scenario.per_request {
                     let line = format!(
-                        "  {:<38} {:>9} requests {:>6} errors  p50 {:>7.2}  p99 {:>7.2}\n",
+                        "  {:<38} {:>9} requests {:>9.1}/s {:>6} errors  p50 {:>7.2}  p90 {:>7.2}  p99 {:>7.2}\n",
                         request.label,
                         request.requests,
+                        request.rps,
                         request.errors,
                         request.latency_ms.p50,
+                        request.latency_ms.p90,
                         request.latency_ms.p99
                     );
                     out.push_str(&paint(&line, Colour::Dim));
                 }
+            }
+            if let Some(rate) = self.rate
+                && scenario.rps < 0.9 * f64::from(rate)
+            {
+                out.push_str(&format!(
+                    "  note: {:.1} requests/s of the {rate} asked: the service or the generator \
+                     did not keep up (more users, or a lower rate)\n",
+                    scenario.rps
+                ));
+            }
+            if let Some(measured) = &scenario.measured_latency_ms {
+                let line = format!(
+                    "  open loop: {} requests backfilled; as measured p50 {:.2}  p99 {:.2}  max {:.2}\n",
+                    scenario.backfilled, measured.p50, measured.p99, measured.max
+                );
+                out.push_str(&paint(&line, Colour::Dim));
             }
             for sample in &scenario.error_samples {
                 out.push_str(&format!("  error sample: {sample}\n"));
