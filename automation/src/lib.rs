@@ -4,7 +4,8 @@
 //! depends on by the template repository's tag `v<template version>`; a fix here reaches every
 //! service by a version bump.
 //!
-//! May depend on: general-purpose crates (clap, tokio, reqwest, serde, ...), and on external
+//! May depend on: general-purpose crates (clap, tokio, reqwest, serde, ...), the goose
+//! load-testing library (the load generator of [`load_test`]), and on external
 //! tools run as child processes (cargo, cargo-deny, Schemathesis, Spectral, hadolint, kubectl,
 //! checkov). Never on the service's own crates: it drives the service as a binary, the
 //! `server` package of the project's workspace.

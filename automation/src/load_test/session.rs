@@ -1,5 +1,5 @@
 //! One run against the service: start it (unless `--target`), mint its token, wait until it
-//! is ready, seed, and run the scenarios, with Ctrl-C stopping the run early. The started
+//! is ready, seed, and run the scenarios on goose, with Ctrl-C stopping the run early. The started
 //! service is stopped when the run ends, however it ends.
 
 use std::path::Path;
@@ -98,6 +98,10 @@ impl Run<'_> {
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut scenarios = Vec::new();
         for scenario in &self.config.scenarios {
+            // Once goose ran, Ctrl-C reaches goose's handler (its killswitch), not ours.
+            if goose::is_killswitch_triggered() {
+                self.cancel.cancel();
+            }
             if self.cancel.is_cancelled() {
                 break;
             }
