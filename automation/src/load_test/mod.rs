@@ -20,8 +20,8 @@
 //! The full run loads the release build of the service; `--smoke` loads the debug build the
 //! tests compiled already (it proves that the load test works, not the service's speed), so
 //! `cargo xtask ci` compiles nothing in release. The load generator runs in the xtask
-//! process, whose profile the workspace sets (goose is built optimised in `dev` too: see the
-//! `[profile.dev.package.goose]` table of `Cargo.toml`).
+//! process, in its (debug) profile: goose built optimised measured no faster on the default
+//! rendering, so nothing of the xtask is rebuilt in release.
 //!
 //! ```no_run
 //! use service_automation::load_test::{Options, run, smoke};
