@@ -103,7 +103,8 @@ pub struct ScenarioReport {
     /// From sending a request to its response's headers. In an open-loop run, with the
     /// requests a stalled user could not send backfilled (coordinated-omission mitigation).
     pub latency_ms: Latency,
-    /// Open loop: the latencies as measured, without the backfilled requests.
+    /// Open loop, once a request was backfilled: the latencies as measured, without the
+    /// backfilled requests (absent otherwise: `latency_ms` is then as measured).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured_latency_ms: Option<Latency>,
     /// Requests the coordinated-omission mitigation added to `latency_ms`.
