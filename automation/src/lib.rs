@@ -4,7 +4,8 @@
 //! depends on by the template repository's tag `v<template version>`; a fix here reaches every
 //! service by a version bump.
 //!
-//! May depend on: general-purpose crates (clap, tokio, reqwest, serde, ...), and on external
+//! May depend on: general-purpose crates (clap, tokio, reqwest, serde, ...), the goose
+//! load-testing library (the load generator of [`load_test`]), and on external
 //! tools run as child processes (cargo, cargo-deny, Schemathesis, Spectral, hadolint, kubectl,
 //! checkov). Never on the service's own crates: it drives the service as a binary, the
 //! `server` package of the project's workspace.
@@ -104,8 +105,7 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     let failure = err.downcast_ref::<load_test::Failure>().copied();
     if let Some(ci::Skipped(reason)) = err.downcast_ref::<ci::Skipped>() {
         eprintln!("xtask: skipped ({reason})");
-    } else if !matches!(failure, Some(load_test::Failure::HandedOver(_))) {
-        // A handed-over load test has printed its own error.
+    } else {
         eprintln!("xtask: {err:#}");
     }
     ExitCode::from(failure.map_or(1, load_test::Failure::exit_code))

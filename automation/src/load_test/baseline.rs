@@ -133,7 +133,7 @@ mod tests {
             interrupted: false,
             concurrency: 4,
             duration_s: 10.0,
-            max_requests: 1000,
+            rate: None,
             scenarios,
             baseline: None,
         }

@@ -1,6 +1,5 @@
-//! Inline SVG charts for the HTML report: a line chart (latency over time) and a bar chart
-//! (the latency histogram). Plain SVG written from Rust, so the report needs no script and
-//! no network to be read.
+//! Inline SVG bar charts for the HTML report (latency percentiles, the latency histogram).
+//! Plain SVG written from Rust, so the report needs no script and no network to be read.
 
 use std::fmt::Write;
 
@@ -10,14 +9,6 @@ const LEFT: f64 = 60.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 42.0;
-
-/// One line of a line chart.
-#[derive(Debug)]
-pub struct Series<'a> {
-    pub name: &'a str,
-    pub colour: &'a str,
-    pub points: Vec<(f64, f64)>,
-}
 
 /// Text for SVG and HTML.
 pub fn escape(text: &str) -> String {
@@ -100,52 +91,6 @@ fn frame(
     y_of
 }
 
-/// A line chart of `series` (x from 0), with a legend.
-pub fn line_chart(title: &str, series: &[Series<'_>], x_label: &str, y_label: &str) -> String {
-    let all = series.iter().flat_map(|line| line.points.iter());
-    let (x_max, y_max) = all.fold((0.0_f64, 0.0_f64), |(x, y), (px, py)| {
-        (x.max(*px), y.max(*py))
-    });
-    let x_ticks = ticks(x_max, 8);
-    let y_ticks = ticks(y_max, 5);
-    let x_end = x_ticks.last().copied().unwrap_or(1.0);
-    let x_of = |value: f64| LEFT + (WIDTH - LEFT - RIGHT) * value / x_end;
-    let mut out = String::new();
-    open_svg(&mut out, title);
-    let y_of = frame(&mut out, &y_ticks, x_label, y_label);
-    let x_step = x_ticks.get(1).copied().unwrap_or(1.0);
-    for tick in &x_ticks {
-        let _ = write!(
-            out,
-            "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            x_of(*tick),
-            HEIGHT - BOTTOM + 16.0,
-            tick_label(*tick, x_step)
-        );
-    }
-    for (index, line) in series.iter().enumerate() {
-        let x = LEFT + 12.0 + index as f64 * 90.0;
-        let points: Vec<String> = line
-            .points
-            .iter()
-            .map(|(x, y)| format!("{:.1},{:.1}", x_of(*x), y_of(*y)))
-            .collect();
-        let _ = write!(
-            out,
-            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.8\" points=\"{}\"/>\
-             <rect x=\"{x:.1}\" y=\"{TOP}\" width=\"10\" height=\"10\" fill=\"{colour}\"/>\
-             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            points.join(" "),
-            x + 14.0,
-            TOP + 9.0,
-            escape(line.name),
-            colour = line.colour,
-        );
-    }
-    out.push_str("</svg>");
-    out
-}
-
 /// A bar chart: one bar per `(label, value)`, labels under every few bars.
 pub fn bar_chart(title: &str, bars: &[(String, f64)], x_label: &str, y_label: &str) -> String {
     let y_max = bars.iter().map(|(_, value)| *value).fold(0.0, f64::max);
@@ -209,17 +154,10 @@ mod tests {
 
     #[test]
     fn charts_are_svg_with_escaped_text() {
-        let series = [Series {
-            name: "p99 <ms>",
-            colour: "#c00",
-            points: vec![(0.0, 1.0), (1.0, 3.0)],
-        }];
-        let svg = line_chart("a & b", &series, "seconds", "ms");
+        let bars = [("1.0 <ms>".to_owned(), 5.0), ("2.0".to_owned(), 0.0)];
+        let svg = bar_chart("a & b", &bars, "ms", "requests");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(svg.contains("a &amp; b") && svg.contains("p99 &lt;ms&gt;"));
-        assert_eq!(svg.matches("<polyline").count(), 1);
-        let bars = [("1.0".to_owned(), 5.0), ("2.0".to_owned(), 0.0)];
-        let svg = bar_chart("histogram", &bars, "ms", "requests");
+        assert!(svg.contains("a &amp; b") && svg.contains("1.0 &lt;ms&gt;"));
         assert_eq!(svg.matches("class=\"bar\"").count(), 2);
     }
 }

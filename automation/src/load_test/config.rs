@@ -17,16 +17,20 @@ use super::template::{JsonTemplate, Template};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    /// Workers, each with its own keep-alive connection.
+    /// Users (goose's), sharing one keep-alive connection pool: each sends its next request
+    /// when the previous one is answered.
     pub concurrency: usize,
-    /// A scenario stops after this long...
+    /// How long each scenario runs once every user has started, in whole seconds.
     #[serde(with = "humantime_serde")]
     pub duration: Duration,
-    /// ...or after this many requests, whichever comes first.
-    pub requests: u64,
     /// A request taking longer counts as an error.
     #[serde(with = "humantime_serde", default = "default_timeout")]
     pub timeout: Duration,
+    /// Requests per second for the whole scenario (open loop): requests start at this fixed
+    /// rate whatever the answers take, and latency is corrected for coordinated omission.
+    /// Unset: a closed loop, as fast as the users go.
+    #[serde(default)]
+    pub rate: Option<u32>,
 }
 
 fn default_timeout() -> Duration {
@@ -47,6 +51,8 @@ pub struct Auth {
 pub struct RequestSpec {
     /// `METHOD /path/{placeholder}`, as written: names the request kind in reports.
     pub label: String,
+    /// `/path/{placeholder}`, as written.
+    pub route: String,
     pub weight: u32,
     pub method: Method,
     pub path: Template,
@@ -244,14 +250,17 @@ pub(super) fn validate_limits(key: &str, limits: &Limits) -> anyhow::Result<()> 
             limits.concurrency
         );
     }
-    if limits.duration.is_zero() || limits.duration > Duration::from_secs(3600) {
-        anyhow::bail!("{key}.duration must be more than 0 and at most 1h");
-    }
-    if limits.requests == 0 {
-        anyhow::bail!("{key}.requests must be at least 1");
+    let whole_seconds = limits.duration.subsec_nanos() == 0;
+    if !whole_seconds || limits.duration.is_zero() || limits.duration > Duration::from_secs(3600) {
+        anyhow::bail!("{key}.duration must be whole seconds, from 1s to 1h");
     }
     if limits.timeout.is_zero() {
         anyhow::bail!("{key}.timeout must be more than 0");
+    }
+    if let Some(rate) = limits.rate
+        && !(1..=100_000).contains(&rate)
+    {
+        anyhow::bail!("{key}.rate must be from 1 to 100000 requests per second, not {rate}");
     }
     Ok(())
 }
@@ -321,6 +330,7 @@ fn compile_request(key: &str, raw: RawRequest, seeds: &[String]) -> anyhow::Resu
     }
     Ok(RequestSpec {
         label: format!("{method} {}", raw.path),
+        route: raw.path,
         weight: raw.weight,
         method,
         path,

@@ -11,13 +11,12 @@ const VALID: &str = r#"
 [run]
 concurrency = 8
 duration = "20s"
-requests = 5000
 
 [smoke]
 concurrency = 2
 duration = "2s"
-requests = 100
 timeout = "1s"
+rate = 50
 
 [auth]
 scopes = ["things:read"]
@@ -67,6 +66,8 @@ fn a_valid_file_gives_every_value() {
         "the default timeout"
     );
     assert_eq!(config.smoke.timeout, Duration::from_secs(1));
+    assert_eq!(config.run.rate, None, "a closed loop unless a rate is set");
+    assert_eq!(config.smoke.rate, Some(50));
     assert_eq!(config.auth.unwrap().scopes, ["things:read"]);
     assert_eq!(config.seeds[0].name, "thing");
     assert_eq!(config.seeds[0].capture, "/id");
@@ -100,9 +101,19 @@ fn mistakes_are_reported_with_their_key() {
             "run.concurrency must be from 1 to 1024",
         ),
         (
-            "requests = 100\n",
-            "requests = 0\n",
-            "smoke.requests must be at least 1",
+            "rate = 50",
+            "rate = 0",
+            "smoke.rate must be from 1 to 100000",
+        ),
+        (
+            "duration = \"2s\"",
+            "duration = \"1500ms\"",
+            "smoke.duration must be whole seconds",
+        ),
+        (
+            "duration = \"2s\"",
+            "duration = \"2s\"\nrequests = 100",
+            "unknown field `requests`",
         ),
         (
             "duration = \"20s\"",

@@ -1,11 +1,11 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no script, nothing fetched)
-//! with the summary, the baseline comparison and, per scenario, its latency over time and
-//! latency histogram.
+//! with the summary, the baseline comparison and, per scenario, its requests and latency
+//! histogram, linking to goose's own report of the scenario (its charts over time).
 
 use std::fmt::Write;
 
 use super::baseline::format_change;
-use super::chart::{Series, bar_chart, escape, line_chart};
+use super::chart::{bar_chart, escape};
 use super::report::{Report, ScenarioReport};
 
 const STYLE: &str = "
@@ -25,17 +25,22 @@ svg .axis { font-size: 12px; fill: #333; } svg .bar { fill: #4c78a8; }
 /// The whole page.
 pub fn render(report: &Report) -> String {
     let mut out = String::from("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    let load = match report.rate {
+        Some(rate) => format!(
+            "open loop: requests started at {rate} per second by {} users",
+            report.concurrency
+        ),
+        None => format!("closed loop: {} users", report.concurrency),
+    };
     let _ = write!(
         out,
         "<title>Load test: {project}</title><style>{STYLE}</style></head><body>\
          <h1>Load test: {project}</h1><p class=\"muted\">{mode} run started {started}; \
-         {concurrency} workers, at most {duration} s or {requests} requests per scenario.</p>",
+         {load}, {duration} s per scenario.</p>",
         project = escape(&report.project),
         mode = escape(&report.mode),
         started = escape(&report.started_at),
-        concurrency = report.concurrency,
         duration = report.duration_s,
-        requests = report.max_requests,
     );
     if report.interrupted {
         out.push_str("<p class=\"bad\">Interrupted: the figures cover the part that ran.</p>");
@@ -45,11 +50,17 @@ pub fn render(report: &Report) -> String {
     for scenario in &report.scenarios {
         scenario_section(&mut out, scenario);
     }
+    out.push_str(if report.rate.is_some() {
+        "<p class=\"muted\">Open-loop load: requests start at a fixed rate whatever the answers \
+         take, and the requests a stalled user could not send are backfilled (coordinated-omission \
+         mitigation), so the percentiles are those of clients arriving at that rate. "
+    } else {
+        "<p class=\"muted\">Closed-loop load: each user sends its next request when the previous \
+         one is answered, so latency under overload shows up as fewer requests per second. "
+    });
     out.push_str(
-        "<p class=\"muted\">Closed-loop load: each worker sends its next request when the previous \
-         one is answered, so latency under overload shows up as fewer requests per second. \
-         Latencies are measured by the client, from sending to the last byte of the body.</p>\
-         </body></html>\n",
+        "Latencies are measured by the client (goose), from sending a request to its \
+         response's headers.</p></body></html>\n",
     );
     out
 }
@@ -125,7 +136,9 @@ fn scenario_section(out: &mut String, scenario: &ScenarioReport) {
     let _ = write!(
         out,
         "<h2 id=\"{name}\">{name}</h2><p>{}</p><p>{} requests in {:.1} s ({:.1}/s), \
-         {} errors ({} without an answer); SLO: {}</p>",
+         {} errors ({} without an answer); SLO: {}</p>\
+         <p>Over time (requests per second, latency, users): <a href=\"{goose}\">goose's \
+         report</a>.</p>",
         escape(&scenario.description),
         scenario.requests,
         scenario.elapsed_s,
@@ -134,19 +147,31 @@ fn scenario_section(out: &mut String, scenario: &ScenarioReport) {
         scenario.transport_errors,
         verdict(scenario),
         name = escape(&scenario.name),
+        goose = escape(&scenario.goose_report),
     );
+    if let Some(measured) = &scenario.measured_latency_ms {
+        let _ = write!(
+            out,
+            "<p class=\"muted\">{} requests backfilled for coordinated omission; as measured, \
+             without them: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms.</p>",
+            scenario.backfilled, measured.p50, measured.p99, measured.max
+        );
+    }
     out.push_str(
-        "<table><tr><th>request</th><th>requests</th><th>errors</th><th>p50 ms</th>\
-         <th>p99 ms</th><th>max ms</th></tr>",
+        "<table><tr><th>request</th><th>requests</th><th>req/s</th><th>errors</th>\
+         <th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr>",
     );
     for request in &scenario.per_request {
         let _ = write!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{:.1}</td><td>{}</td><td>{:.2}</td>\
+             <td>{:.2}</td><td>{:.2}</td><td>{:.2}</td></tr>",
             escape(&request.label),
             request.requests,
+            request.rps,
             request.errors,
             request.latency_ms.p50,
+            request.latency_ms.p90,
             request.latency_ms.p99,
             request.latency_ms.max
         );
@@ -165,40 +190,20 @@ fn scenario_section(out: &mut String, scenario: &ScenarioReport) {
     for sample in &scenario.error_samples {
         let _ = write!(out, "<p class=\"bad\"><code>{}</code></p>", escape(sample));
     }
-    let answered: Vec<_> = scenario
-        .timeline
-        .iter()
-        .filter(|point| point.requests > 0)
-        .collect();
-    let line = |pick: fn(&super::report::TimelinePoint) -> f64| {
-        answered
-            .iter()
-            .map(|point| (point.start_s, pick(point)))
-            .collect::<Vec<_>>()
-    };
-    let series = [
-        Series {
-            name: "p50",
-            colour: "#4c78a8",
-            points: line(|point| point.p50_ms),
-        },
-        Series {
-            name: "p99",
-            colour: "#f58518",
-            points: line(|point| point.p99_ms),
-        },
-        Series {
-            name: "max",
-            colour: "#b42318",
-            points: line(|point| point.max_ms),
-        },
-    ];
-    let x_label = format!("seconds since the start (slots of {} s)", scenario.slot_s);
-    out.push_str("<h3>Latency over time</h3>");
-    out.push_str(&line_chart(
-        &format!("{}: latency over time", scenario.name),
-        &series,
-        &x_label,
+    let latency = &scenario.latency_ms;
+    let percentiles = [
+        ("p50", latency.p50),
+        ("p90", latency.p90),
+        ("p95", latency.p95),
+        ("p99", latency.p99),
+        ("max", latency.max),
+    ]
+    .map(|(name, value)| (name.to_owned(), value));
+    out.push_str("<h3>Latency percentiles</h3>");
+    out.push_str(&bar_chart(
+        &format!("{}: latency percentiles", scenario.name),
+        &percentiles,
+        "percentile",
         "latency (ms)",
     ));
     let bars: Vec<(String, f64)> = scenario
@@ -218,21 +223,15 @@ fn scenario_section(out: &mut String, scenario: &ScenarioReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load_test::report::{Bucket, SCHEMA, TimelinePoint};
+    use crate::load_test::report::{Bucket, SCHEMA};
     use crate::load_test::report_tests::scenario_report;
 
     #[test]
     fn the_page_is_self_contained_and_shows_every_scenario() {
         let mut failing = scenario_report("write<x>", 100, 5, 3.0, 40.0);
         failing.breaches = vec!["p99 40.00 ms > 25 ms".to_owned()];
-        failing.timeline = vec![TimelinePoint {
-            start_s: 0.0,
-            requests: 100,
-            errors: 5,
-            p50_ms: 3.0,
-            p99_ms: 40.0,
-            max_ms: 80.0,
-        }];
+        failing.measured_latency_ms = Some(failing.latency_ms);
+        failing.backfilled = 12;
         failing.histogram = vec![
             Bucket {
                 up_to_ms: 3.0,
@@ -251,7 +250,7 @@ mod tests {
             interrupted: true,
             concurrency: 2,
             duration_s: 3.0,
-            max_requests: 500,
+            rate: Some(200),
             scenarios: vec![scenario_report("read", 1000, 0, 1.0, 2.0), failing],
             baseline: None,
         };
@@ -270,5 +269,8 @@ mod tests {
         assert_eq!(page.matches("<svg").count(), 4, "two charts per scenario");
         assert!(page.contains("write&lt;x&gt;") && !page.contains("write<x>"));
         assert!(page.contains("p99 40.00 ms &gt; 25 ms") && page.contains("Interrupted"));
+        assert!(page.contains("open loop: requests started at 200 per second"));
+        assert!(page.contains("12 requests backfilled for coordinated omission"));
+        assert!(page.contains("<a href=\"goose-read.html\">goose's report</a>"));
     }
 }

@@ -1,11 +1,27 @@
-//! `cargo xtask load-test`: builds the release binary, starts it on 127.0.0.1 over a fresh
-//! SQLite database, seeds data, runs the scenarios of `loadtest.toml` one after another,
-//! checks each against its SLOs and writes `report.json` and `report.html` under
+//! `cargo xtask load-test`: builds the service, starts it on 127.0.0.1 over a fresh SQLite
+//! database, seeds data, runs the scenarios of `loadtest.toml` one after another on
+//! [goose](https://book.goose.rs), checks each against its SLOs and writes `report.json`,
+//! `report.html` and goose's own report of each scenario (`goose-<scenario>.html`) under
 //! `target/load-test/` (`target/load-test/smoke/` with `--smoke`, the short run `cargo xtask
-//! ci` makes). The service is always stopped, on success, failure or Ctrl-C. The load
-//! generator itself runs as an optimised build (see `optimised.rs`). The smoke run proves
-//! that the load test works, not the service's speed: it loads the debug build, from the
-//! debug xtask, so that `cargo xtask ci` compiles nothing in release.
+//! ci` makes). The service is always stopped, on success, failure or Ctrl-C.
+//!
+//! Two ways to load:
+//! - **closed loop** (the default): `concurrency` users each send their next request when the
+//!   previous one is answered. It finds the throughput; under overload latency shows up as
+//!   fewer requests per second, not as slow requests (coordinated omission).
+//! - **open loop** (`--rate <req/s>`, or `rate` in `[run]`/`[smoke]`): requests start at that
+//!   fixed arrival rate whatever the answers take (goose's throttle), and the requests a
+//!   stalled user could not send are backfilled (goose's coordinated-omission mitigation), so
+//!   the percentiles are those of clients arriving at the stated rate. `report.json` keeps
+//!   the measured percentiles beside the corrected ones. Give it enough users to hold the
+//!   rate (about the rate times the slowest latency you expect); the summary says when the
+//!   rate was not reached.
+//!
+//! The full run loads the release build of the service; `--smoke` loads the debug build the
+//! tests compiled already (it proves that the load test works, not the service's speed), so
+//! `cargo xtask ci` compiles nothing in release. The load generator runs in the xtask
+//! process, in its (debug) profile: goose built optimised measured no faster on the default
+//! rendering, so nothing of the xtask is rebuilt in release.
 //!
 //! ```no_run
 //! use service_automation::load_test::{Options, run, smoke};
@@ -13,7 +29,9 @@
 //! let root = std::path::Path::new(".");
 //! smoke(root)?; // the CI step
 //! let options = Options { config: "loadtest.toml".into(), ..Options::default() };
-//! run(root, &options)?; // the full run, on the release build
+//! run(root, &options)?; // the full run, closed loop, on the release build
+//! let open = Options { rate: Some(500), ..options };
+//! run(root, &open)?; // latency at 500 requests/s, without coordinated omission
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
@@ -26,23 +44,24 @@ use tokio_util::sync::CancellationToken;
 
 use self::config::{Config, Limits};
 
+mod attack;
+#[cfg(test)]
+mod attack_tests;
 mod baseline;
 mod chart;
 mod config;
 #[cfg(test)]
 mod config_tests;
-mod driver;
 mod html;
 mod loopback;
-mod optimised;
 mod progress;
-mod recorder;
 mod report;
 #[cfg(test)]
 mod report_tests;
 mod server;
 mod session;
 mod slo;
+mod target;
 mod template;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -62,15 +81,17 @@ pub struct Options {
     /// Load an already running service at this loopback URL instead of starting one.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
-    /// Workers (overrides the file).
+    /// Users, each sending its next request when the previous one is answered (overrides
+    /// the file).
     #[arg(long)]
     pub concurrency: Option<usize>,
-    /// How long each scenario runs at most, like `30s` (overrides the file).
+    /// How long each scenario runs, in whole seconds, like `30s` (overrides the file).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
-    /// How many requests each scenario sends at most (overrides the file).
-    #[arg(long)]
-    pub requests: Option<u64>,
+    /// Open loop: start requests at this fixed rate, in requests per second, whatever the
+    /// answers take, and correct the latencies for coordinated omission (overrides the file).
+    #[arg(long, value_name = "REQ/S")]
+    pub rate: Option<u32>,
     /// The scenarios file, relative to the project root.
     #[arg(long, default_value = "loadtest.toml")]
     pub config: PathBuf,
@@ -83,8 +104,6 @@ pub enum Failure {
     SloBreached,
     /// Ctrl-C (exit code 130).
     Interrupted,
-    /// The optimised build ran the test, said why it failed, and exited with this code.
-    HandedOver(u8),
 }
 
 impl Failure {
@@ -92,7 +111,6 @@ impl Failure {
         match self {
             Self::SloBreached => 2,
             Self::Interrupted => 130,
-            Self::HandedOver(code) => code,
         }
     }
 }
@@ -102,7 +120,6 @@ impl std::fmt::Display for Failure {
         match self {
             Self::SloBreached => f.write_str("SLO breached: see the summary above"),
             Self::Interrupted => f.write_str("interrupted by Ctrl-C"),
-            Self::HandedOver(code) => write!(f, "the load test exited with {code}"),
         }
     }
 }
@@ -152,11 +169,6 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<()> {
         .as_deref()
         .map(baseline::load)
         .transpose()?;
-    // The smoke run proves the load test works, not how fast the service is: it loads the
-    // debug build that the test and api-fuzz steps built already, from this (debug) process.
-    if !options.smoke && optimised::should_hand_over() {
-        return optimised::hand_over(root, options);
-    }
     let mut out_dir = server::target_dir(root)?.join("load-test");
     if options.smoke {
         out_dir.push("smoke");
@@ -254,10 +266,10 @@ fn limits(config: &Config, options: &Options) -> anyhow::Result<Limits> {
     };
     limits.concurrency = options.concurrency.unwrap_or(limits.concurrency);
     limits.duration = options.duration.unwrap_or(limits.duration);
-    limits.requests = options.requests.unwrap_or(limits.requests);
+    limits.rate = options.rate.or(limits.rate);
     let section = if options.smoke { "smoke" } else { "run" };
     let overridden =
-        options.concurrency.is_some() || options.duration.is_some() || options.requests.is_some();
+        options.concurrency.is_some() || options.duration.is_some() || options.rate.is_some();
     let key = if overridden {
         format!("{section} (with the command line's values)")
     } else {

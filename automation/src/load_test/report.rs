@@ -1,20 +1,19 @@
-//! The run's report: figures per scenario computed from the recorders (`report.json`, read
-//! back as a baseline), and the summary table printed at the end.
+//! The run's report: figures per scenario computed from goose's measurements (`report.json`,
+//! read back as a baseline), and the summary table printed at the end.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use hdrhistogram::Histogram;
+use goose::metrics::GooseRequestMetricTimingData;
 use serde::{Deserialize, Serialize};
 
+use super::attack::Measured;
 use super::baseline::Comparison;
 use super::config::Scenario;
 use super::progress::{Colour, paint};
-use super::recorder::Recorder;
 use super::slo::{self, Slo};
 
 /// Bumped when the shape changes in a way an older baseline cannot be read with.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -27,7 +26,10 @@ pub struct Report {
     pub interrupted: bool,
     pub concurrency: usize,
     pub duration_s: f64,
-    pub max_requests: u64,
+    /// The fixed arrival rate of an open-loop run, in requests per second; absent for a
+    /// closed loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<u32>,
     pub scenarios: Vec<ScenarioReport>,
     /// The comparison with `--baseline`, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,18 +55,18 @@ pub struct Latency {
 }
 
 impl Latency {
-    pub fn of(histogram: &Histogram<u64>) -> Self {
-        if histogram.is_empty() {
+    pub fn of(times: &GooseRequestMetricTimingData) -> Self {
+        if times.counter == 0 {
             return Self::default();
         }
         let ms = |micros: u64| micros as f64 / 1000.0;
         Self {
-            p50: ms(histogram.value_at_quantile(0.50)),
-            p90: ms(histogram.value_at_quantile(0.90)),
-            p95: ms(histogram.value_at_quantile(0.95)),
-            p99: ms(histogram.value_at_quantile(0.99)),
-            max: ms(histogram.max()),
-            mean: histogram.mean() / 1000.0,
+            p50: ms(times.percentile_us(0.50)),
+            p90: ms(times.percentile_us(0.90)),
+            p95: ms(times.percentile_us(0.95)),
+            p99: ms(times.percentile_us(0.99)),
+            max: ms(times.maximum_time_us),
+            mean: times.total_time_us as f64 / times.counter as f64 / 1000.0,
         }
     }
 }
@@ -75,18 +77,9 @@ pub struct RequestReport {
     pub label: String,
     pub requests: u64,
     pub errors: u64,
+    pub rps: f64,
+    /// Corrected for coordinated omission in an open-loop run.
     pub latency_ms: Latency,
-}
-
-/// One slot of the latency-over-time chart (requests that started in it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimelinePoint {
-    pub start_s: f64,
-    pub requests: u64,
-    pub errors: u64,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
 }
 
 /// One bar of the latency histogram: requests slower than the previous bar's bound and at
@@ -107,23 +100,75 @@ pub struct ScenarioReport {
     pub error_rate: f64,
     pub rps: f64,
     pub elapsed_s: f64,
+    /// From sending a request to its response's headers. In an open-loop run, with the
+    /// requests a stalled user could not send backfilled (coordinated-omission mitigation).
     pub latency_ms: Latency,
+    /// Open loop, once a request was backfilled: the latencies as measured, without the
+    /// backfilled requests (absent otherwise: `latency_ms` is then as measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_latency_ms: Option<Latency>,
+    /// Requests the coordinated-omission mitigation added to `latency_ms`.
+    #[serde(default)]
+    pub backfilled: u64,
+    /// Answers by status; in an open loop goose counts the backfilled requests here too.
     pub statuses: BTreeMap<u16, u64>,
     /// Requests that got no answer (refused, reset, timed out).
     pub transport_errors: u64,
     pub per_request: Vec<RequestReport>,
-    pub slot_s: f64,
-    pub timeline: Vec<TimelinePoint>,
     pub histogram: Vec<Bucket>,
     pub error_samples: Vec<String>,
+    /// Goose's own HTML report of the scenario (charts over time), beside `report.json`.
+    pub goose_report: String,
     pub slo: Slo,
     pub breaches: Vec<String>,
 }
 
+/// All of `times` in one.
+pub fn merged<'a>(
+    times: impl IntoIterator<Item = &'a GooseRequestMetricTimingData>,
+) -> GooseRequestMetricTimingData {
+    let mut total = GooseRequestMetricTimingData::default();
+    for part in times.into_iter().filter(|part| part.counter > 0) {
+        for (bucket, count) in &part.times_us {
+            let sum = total.times_us.get(bucket).copied().unwrap_or(0) + count;
+            total.times_us.insert(*bucket, sum);
+        }
+        if total.counter == 0 || part.minimum_time_us < total.minimum_time_us {
+            total.minimum_time_us = part.minimum_time_us;
+        }
+        total.maximum_time_us = total.maximum_time_us.max(part.maximum_time_us);
+        total.total_time_us += part.total_time_us;
+        total.counter += part.counter;
+    }
+    total
+}
+
+/// Bars 1.25 times wider each, from 10 µs, leading empty ones left out.
+fn histogram(times: &GooseRequestMetricTimingData) -> Vec<Bucket> {
+    let mut counts: Vec<u64> = Vec::new();
+    for (bucket, count) in &times.times_us {
+        let bar = ((*bucket).max(10) as f64 / 10.0).log(1.25).ceil() as usize;
+        if counts.len() <= bar {
+            counts.resize(bar + 1, 0);
+        }
+        counts[bar] += *count as u64;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(bar, count)| Bucket {
+            // To the microsecond.
+            up_to_ms: (10.0 * 1.25_f64.powi(bar as i32)).round() / 1000.0,
+            count,
+        })
+        .skip_while(|bucket| bucket.count == 0)
+        .collect()
+}
+
 impl ScenarioReport {
-    /// The figures of `recorder`, checked against `slo`.
-    pub fn new(scenario: &Scenario, recorder: &Recorder, elapsed: Duration, slo: Slo) -> Self {
-        let requests = recorder.requests();
+    /// The figures of `measured`, checked against `slo`.
+    pub fn new(scenario: &Scenario, measured: &Measured, slo: Slo, goose_report: String) -> Self {
+        let seconds = measured.elapsed.as_secs_f64();
         let ratio = |part: u64, whole: f64| {
             if whole > 0.0 {
                 part as f64 / whole
@@ -131,59 +176,56 @@ impl ScenarioReport {
                 0.0
             }
         };
-        let ms = |micros: u64| micros as f64 / 1000.0;
-        let timeline = recorder
-            .slots
-            .iter()
-            .enumerate()
-            .map(|(index, slot)| {
-                let latency = Latency::of(&slot.latency);
-                TimelinePoint {
-                    start_s: index as f64 * recorder.slot_width.as_secs_f64(),
-                    requests: slot.latency.len(),
-                    errors: slot.errors,
-                    p50_ms: latency.p50,
-                    p99_ms: latency.p99,
-                    max_ms: latency.max,
-                }
-            })
-            .collect();
-        let histogram = recorder
-            .latency
-            .iter_log(10, 1.25)
-            .map(|step| Bucket {
-                up_to_ms: ms(step.value_iterated_to()),
-                count: step.count_since_last_iteration(),
-            })
-            .skip_while(|bucket| bucket.count == 0)
-            .collect();
+        let judged = |request: &super::attack::RequestMeasure| {
+            request
+                .corrected
+                .clone()
+                .unwrap_or_else(|| request.times.clone())
+        };
         let per_request = scenario
             .requests
             .iter()
-            .zip(&recorder.per_request)
-            .map(|(spec, stats)| RequestReport {
+            .zip(&measured.per_request)
+            .map(|(spec, request)| RequestReport {
                 label: spec.label.clone(),
-                requests: stats.latency.len(),
-                errors: stats.errors,
-                latency_ms: Latency::of(&stats.latency),
+                requests: request.times.counter as u64,
+                errors: request.errors,
+                rps: ratio(request.times.counter as u64, seconds),
+                latency_ms: Latency::of(&judged(request)),
             })
             .collect();
+        let measured_times = merged(measured.per_request.iter().map(|request| &request.times));
+        let corrected: Vec<_> = measured.per_request.iter().map(judged).collect();
+        let judged_times = merged(&corrected);
+        let open_loop = measured.per_request.iter().any(|r| r.corrected.is_some());
+        let requests = measured_times.counter as u64;
+        let errors = measured
+            .per_request
+            .iter()
+            .map(|request| request.errors)
+            .sum();
+        let mut statuses = BTreeMap::new();
+        for (status, count) in measured.per_request.iter().flat_map(|r| &r.statuses) {
+            *statuses.entry(*status).or_default() += count;
+        }
+        let answered: u64 = statuses.values().sum();
         let mut report = Self {
             name: scenario.name.clone(),
             description: scenario.description.clone(),
             requests,
-            errors: recorder.errors,
-            error_rate: ratio(recorder.errors, requests as f64),
-            rps: ratio(requests, elapsed.as_secs_f64()),
-            elapsed_s: elapsed.as_secs_f64(),
-            latency_ms: Latency::of(&recorder.latency),
-            statuses: recorder.statuses.clone(),
-            transport_errors: recorder.transport_errors,
+            errors,
+            error_rate: ratio(errors, requests as f64),
+            rps: ratio(requests, seconds),
+            elapsed_s: seconds,
+            latency_ms: Latency::of(&judged_times),
+            measured_latency_ms: open_loop.then(|| Latency::of(&measured_times)),
+            backfilled: (judged_times.counter - measured_times.counter) as u64,
+            statuses,
+            transport_errors: requests.saturating_sub(answered),
             per_request,
-            slot_s: recorder.slot_width.as_secs_f64(),
-            timeline,
-            histogram,
-            error_samples: recorder.samples.clone(),
+            histogram: histogram(&judged_times),
+            error_samples: measured.samples.clone(),
+            goose_report,
             slo,
             breaches: Vec::new(),
         };
@@ -239,15 +281,33 @@ impl Report {
             if scenario.per_request.len() > 1 {
                 for request in &scenario.per_request {
                     let line = format!(
-                        "  {:<38} {:>9} requests {:>6} errors  p50 {:>7.2}  p99 {:>7.2}\n",
+                        "  {:<38} {:>9} requests {:>9.1}/s {:>6} errors  p50 {:>7.2}  p90 {:>7.2}  p99 {:>7.2}\n",
                         request.label,
                         request.requests,
+                        request.rps,
                         request.errors,
                         request.latency_ms.p50,
+                        request.latency_ms.p90,
                         request.latency_ms.p99
                     );
                     out.push_str(&paint(&line, Colour::Dim));
                 }
+            }
+            if let Some(rate) = self.rate
+                && scenario.rps < 0.9 * f64::from(rate)
+            {
+                out.push_str(&format!(
+                    "  note: {:.1} requests/s of the {rate} asked: the service or the generator \
+                     did not keep up (more users, or a lower rate)\n",
+                    scenario.rps
+                ));
+            }
+            if let Some(measured) = &scenario.measured_latency_ms {
+                let line = format!(
+                    "  open loop: {} requests backfilled; as measured p50 {:.2}  p99 {:.2}  max {:.2}\n",
+                    scenario.backfilled, measured.p50, measured.p99, measured.max
+                );
+                out.push_str(&paint(&line, Colour::Dim));
             }
             for sample in &scenario.error_samples {
                 out.push_str(&format!("  error sample: {sample}\n"));

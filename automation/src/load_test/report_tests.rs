@@ -3,86 +3,153 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::config;
-use super::recorder::{Outcome, Recorder};
-use super::report::{Latency, ScenarioReport};
+use goose::metrics::GooseRequestMetricTimingData;
+
+use super::attack::{Measured, RequestMeasure};
+use super::config::{self, Scenario};
+use super::report::{Latency, ScenarioReport, merged};
 use super::slo::Slo;
 
-#[test]
-fn figures_come_from_the_recorder() {
+/// Timing data holding `count` times of `micros` for each pair (times that are the first of
+/// their goose bucket, so that they are kept exactly).
+fn times(pairs: &[(u64, usize)]) -> GooseRequestMetricTimingData {
+    let mut data = GooseRequestMetricTimingData::default();
+    for &(micros, count) in pairs {
+        data.times_us.insert(micros, count);
+        data.counter += count;
+        data.total_time_us += micros * count as u64;
+    }
+    data.minimum_time_us = pairs.iter().map(|pair| pair.0).min().unwrap_or(0);
+    data.maximum_time_us = pairs.iter().map(|pair| pair.0).max().unwrap_or(0);
+    data
+}
+
+fn mix() -> Scenario {
     let config = config::parse(
-        "[run]\nconcurrency = 1\nduration = \"2s\"\nrequests = 10\n\
-         [smoke]\nconcurrency = 1\nduration = \"1s\"\nrequests = 10\n\
+        "[run]\nconcurrency = 1\nduration = \"2s\"\n\
+         [smoke]\nconcurrency = 1\nduration = \"1s\"\n\
          [[scenario]]\nname = \"mix\"\n\
          [[scenario.request]]\npath = \"/a\"\n[[scenario.request]]\npath = \"/b\"\n",
     )
     .unwrap();
-    let mut recorder = Recorder::new(2, Duration::from_millis(500)).unwrap();
-    let ok = Outcome::Answered {
-        status: 200,
-        ok: true,
-    };
-    for i in 0..99_u64 {
-        let latency = Duration::from_millis(1 + i % 3);
-        recorder.record(0, Duration::from_millis(i * 10), latency, &ok);
+    config.scenarios[0].clone()
+}
+
+/// 99 answers of `/a` (33 each at 1, 2 and 4 ms) and one 503 of `/b` at 100 ms, in 2 s.
+fn measured() -> Measured {
+    Measured {
+        elapsed: Duration::from_secs(2),
+        per_request: vec![
+            RequestMeasure {
+                times: times(&[(1000, 33), (2000, 33), (4000, 33)]),
+                corrected: None,
+                statuses: BTreeMap::from([(200, 99)]),
+                errors: 0,
+            },
+            RequestMeasure {
+                times: times(&[(100_000, 1)]),
+                corrected: None,
+                statuses: BTreeMap::from([(503, 1)]),
+                errors: 1,
+            },
+        ],
+        samples: vec!["GET /b answered 503: busy".to_owned()],
+        interrupted: false,
     }
-    let failed = Outcome::Answered {
-        status: 503,
-        ok: false,
-    };
-    recorder.record(
-        1,
-        Duration::from_millis(990),
-        Duration::from_millis(100),
-        &failed,
-    );
+}
+
+fn close(actual: f64, expected: f64) -> bool {
+    (actual - expected).abs() <= expected * 0.01
+}
+
+#[test]
+fn figures_come_from_goose_measurements() {
     let slo = Slo {
         p99_ms: Some(50.0),
         ..Slo::default()
     };
-    let report = ScenarioReport::new(&config.scenarios[0], &recorder, Duration::from_secs(2), slo);
+    let report = ScenarioReport::new(&mix(), &measured(), slo, "goose-mix.html".to_owned());
 
     assert_eq!((report.requests, report.errors), (100, 1));
     assert!((report.rps - 50.0).abs() < 1e-9);
     assert!((report.error_rate - 0.01).abs() < 1e-9);
-    assert!(
-        (report.latency_ms.p50 - 2.0).abs() < 0.01,
-        "{:?}",
-        report.latency_ms
-    );
-    assert!(
-        (report.latency_ms.p99 - 3.0).abs() < 0.01,
-        "{:?}",
-        report.latency_ms
-    );
-    assert!(
-        (report.latency_ms.max - 100.0).abs() < 0.1,
-        "{:?}",
-        report.latency_ms
+    let latency = report.latency_ms;
+    assert!(close(latency.p50, 2.0), "{latency:?}");
+    assert!(close(latency.p99, 4.0), "{latency:?}");
+    assert!((latency.max - 100.0).abs() < 1e-9, "{latency:?}");
+    assert_eq!(
+        report.measured_latency_ms, None,
+        "a closed loop has nothing backfilled"
     );
     assert_eq!(report.statuses, BTreeMap::from([(200, 99), (503, 1)]));
+    assert_eq!(report.transport_errors, 0);
     assert_eq!(report.per_request[0].label, "GET /a");
+    assert!((report.per_request[0].rps - 49.5).abs() < 1e-9);
     assert_eq!(
         (report.per_request[1].requests, report.per_request[1].errors),
         (1, 1)
     );
-    assert_eq!(report.timeline.len(), 2, "1 s of requests in 0.5 s slots");
-    assert_eq!(report.timeline[1].start_s, 0.5);
-    assert_eq!(report.timeline.iter().map(|p| p.requests).sum::<u64>(), 100);
+    assert!(close(report.per_request[1].latency_ms.p50, 100.0));
     assert_eq!(report.histogram.iter().map(|b| b.count).sum::<u64>(), 100);
     assert!(
         report.histogram[0].count > 0,
         "leading empty buckets are dropped"
     );
     assert!(
-        report.breaches.is_empty(),
-        "p99 is 3 ms: {:?}",
-        report.breaches
+        report
+            .histogram
+            .windows(2)
+            .all(|w| w[0].up_to_ms < w[1].up_to_ms),
+        "bars grow"
     );
+    assert!(report.breaches.is_empty(), "{:?}", report.breaches);
+    assert_eq!(report.error_samples, ["GET /b answered 503: busy"]);
     let json = serde_json::to_string(&report).unwrap();
     assert_eq!(
         serde_json::from_str::<ScenarioReport>(&json).unwrap(),
         report
+    );
+}
+
+#[test]
+fn an_open_loop_is_judged_on_the_corrected_latencies() {
+    let mut measured = measured();
+    let a = &mut measured.per_request[0];
+    // A stall: ten requests backfilled at 50 ms.
+    a.corrected = Some(merged([&a.times, &times(&[(50_000, 10)])]));
+    let slo = Slo {
+        p99_ms: Some(40.0),
+        ..Slo::default()
+    };
+    let report = ScenarioReport::new(&mix(), &measured, slo, String::new());
+
+    assert_eq!(report.requests, 100, "backfilled requests were not sent");
+    assert_eq!(report.backfilled, 10);
+    let as_measured = report.measured_latency_ms.unwrap();
+    assert!(close(as_measured.p99, 4.0), "{as_measured:?}");
+    assert!(
+        close(report.latency_ms.p99, 50.0),
+        "{:?}",
+        report.latency_ms
+    );
+    assert!(close(report.per_request[0].latency_ms.p99, 50.0));
+    assert_eq!(report.breaches.len(), 1, "{:?}", report.breaches);
+}
+
+#[test]
+fn merging_adds_counts_and_keeps_the_extremes() {
+    let all = merged([
+        &times(&[(1000, 2), (2000, 1)]),
+        &times(&[(1000, 1), (64, 4)]),
+    ]);
+    assert_eq!(all.counter, 8);
+    assert_eq!(all.times_us.get(&1000), Some(&3));
+    assert_eq!((all.minimum_time_us, all.maximum_time_us), (64, 2000));
+    assert_eq!(all.total_time_us, 2 * 1000 + 2000 + 1000 + 4 * 64);
+    let empty = merged([&GooseRequestMetricTimingData::default()]);
+    assert_eq!(
+        (empty.counter, Latency::of(&empty)),
+        (0, Latency::default())
     );
 }
 
@@ -117,10 +184,11 @@ pub(crate) fn scenario_report(
         statuses: BTreeMap::from([(200, requests - errors), (500, errors)]),
         transport_errors: 0,
         per_request: Vec::new(),
-        slot_s: 1.0,
-        timeline: Vec::new(),
+        measured_latency_ms: None,
+        backfilled: 0,
         histogram: Vec::new(),
         error_samples: Vec::new(),
+        goose_report: format!("goose-{name}.html"),
         slo: Slo::default(),
         breaches: Vec::new(),
     }

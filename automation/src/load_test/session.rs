@@ -1,5 +1,5 @@
 //! One run against the service: start it (unless `--target`), mint its token, wait until it
-//! is ready, seed, and run the scenarios, with Ctrl-C stopping the run early. The started
+//! is ready, seed, and run the scenarios on goose, with Ctrl-C stopping the run early. The started
 //! service is stopped when the run ends, however it ends.
 
 use std::path::Path;
@@ -9,10 +9,11 @@ use anyhow::bail;
 use tokio_util::sync::CancellationToken;
 
 use super::Options;
+use super::attack;
 use super::config::{Config, Limits};
-use super::driver::{self, Target};
 use super::report::{Report, SCHEMA, ScenarioReport};
 use super::server::{self, ServerEnv};
+use super::target::{self, Target};
 
 /// Everything one run needs.
 pub struct Run<'a> {
@@ -71,7 +72,7 @@ impl Run<'_> {
         if !self.config.seeds.is_empty() {
             let total: u64 = self.config.seeds.iter().map(|seed| seed.count).sum();
             println!("==> seeding {total} request(s)");
-            seeds = driver::seed(
+            seeds = target::seed(
                 &target,
                 &self.config.seeds,
                 self.limits.concurrency,
@@ -82,28 +83,48 @@ impl Run<'_> {
         let seeds = Arc::new(seeds);
         let mode = if self.options.smoke { "smoke" } else { "full" };
         let limits = self.limits;
+        let load = match limits.rate {
+            Some(rate) => format!(
+                "open loop at {rate} requests/s, {} users",
+                limits.concurrency
+            ),
+            None => format!("closed loop, {} users", limits.concurrency),
+        };
         println!(
-            "==> {mode} run: {} scenario(s), {} workers, at most {:?} or {} requests each",
+            "==> {mode} run: {} scenario(s), {load}, {:?} each",
             self.config.scenarios.len(),
-            limits.concurrency,
             limits.duration,
-            limits.requests
         );
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut scenarios = Vec::new();
         for scenario in &self.config.scenarios {
+            // Once goose ran, Ctrl-C reaches goose's handler (its killswitch), not ours.
+            if goose::is_killswitch_triggered() {
+                self.cancel.cancel();
+            }
             if self.cancel.is_cancelled() {
                 break;
             }
             println!("--> {}", scenario.name);
-            let (recorder, elapsed) =
-                driver::run_scenario(&target, &seeds, scenario, limits, self.cancel).await?;
+            let goose_report = format!("goose-{}.html", scenario.name);
+            let measured = attack::run(
+                &target,
+                &seeds,
+                scenario,
+                limits,
+                &self.out_dir.join(&goose_report),
+                self.cancel,
+            )
+            .await?;
+            if measured.interrupted {
+                self.cancel.cancel();
+            }
             let slo = if self.options.smoke {
                 scenario.smoke_slo
             } else {
                 scenario.slo
             };
-            scenarios.push(ScenarioReport::new(scenario, &recorder, elapsed, slo));
+            scenarios.push(ScenarioReport::new(scenario, &measured, slo, goose_report));
         }
         drop(service);
         Ok(Report {
@@ -114,7 +135,7 @@ impl Run<'_> {
             interrupted: self.cancel.is_cancelled(),
             concurrency: limits.concurrency,
             duration_s: limits.duration.as_secs_f64(),
-            max_requests: limits.requests,
+            rate: limits.rate,
             scenarios,
             baseline: None,
         })

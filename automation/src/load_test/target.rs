@@ -1,20 +1,15 @@
-//! Load generation: `concurrency` workers on one keep-alive connection pool, each sending the
-//! next request as soon as the previous one is answered (a closed loop), until the duration
-//! or the request budget runs out or the run is cancelled. Also the seed requests.
+//! The service under load as the requests see it: its URL, the token every request carries,
+//! the run's placeholder values; and the `[[seed]]` requests, sent before the scenarios.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use anyhow::Context;
 use reqwest::{Client, RequestBuilder};
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::config::{Limits, RequestSpec, Scenario, Seed};
-use super::progress::Progress;
-use super::recorder::{Outcome, Recorder};
+use super::config::{Limits, RequestSpec, Seed};
 use super::template::Values;
 
 /// Where requests go and what every request carries.
@@ -25,6 +20,7 @@ pub struct Target {
     pub base_url: String,
     pub token: Option<String>,
     pub run_id: String,
+    /// `{n}`: shared by the seeds and every scenario, so numbers stay unique within the run.
     pub sequence: AtomicU64,
 }
 
@@ -47,21 +43,32 @@ impl Target {
         })
     }
 
-    fn values<'a>(&'a self, seeds: &'a [Vec<String>], worker: usize) -> Values<'a> {
+    /// The placeholders' values; `rng` picks among the seeds' values.
+    pub fn values<'a>(&'a self, seeds: &'a [Vec<String>], rng: fastrand::Rng) -> Values<'a> {
         Values {
             run_id: &self.run_id,
             sequence: &self.sequence,
             seeds,
-            rng: fastrand::Rng::with_seed(0x5eed + worker as u64),
+            rng,
         }
     }
 
     /// The next request of kind `spec`, and the path it goes to.
     fn request(&self, spec: &RequestSpec, values: &mut Values<'_>) -> (String, RequestBuilder) {
         let path = spec.path.render(values);
-        let mut builder = self
+        let builder = self
             .client
             .request(spec.method.clone(), format!("{}{path}", self.base_url));
+        (path, self.complete(builder, spec, values))
+    }
+
+    /// `builder` with what `spec` adds to its method and URL: the token, headers and body.
+    pub fn complete(
+        &self,
+        mut builder: RequestBuilder,
+        spec: &RequestSpec,
+        values: &mut Values<'_>,
+    ) -> RequestBuilder {
         if let Some(token) = &self.token {
             builder = builder.bearer_auth(token);
         }
@@ -71,7 +78,7 @@ impl Target {
         if let Some(body) = &spec.body {
             builder = builder.json(&body.render(values));
         }
-        (path, builder)
+        builder
     }
 }
 
@@ -85,10 +92,10 @@ async fn send(builder: RequestBuilder) -> Result<(u16, ResponseBody), reqwest::E
 
 /// A response body, shown shortened in error samples.
 #[derive(Debug)]
-struct ResponseBody(Vec<u8>);
+pub struct ResponseBody(pub Vec<u8>);
 
 impl ResponseBody {
-    fn snippet(&self) -> String {
+    pub fn snippet(&self) -> String {
         let text = String::from_utf8_lossy(&self.0);
         let mut snippet: String = text.chars().take(160).collect();
         if text.chars().count() > 160 {
@@ -98,7 +105,8 @@ impl ResponseBody {
     }
 }
 
-fn is_expected(spec: &RequestSpec, status: u16) -> bool {
+/// The request's `expect_status`, or any 2xx when it names none.
+pub fn is_expected(spec: &RequestSpec, status: u16) -> bool {
     if spec.expect_status.is_empty() {
         (200..300).contains(&status)
     } else {
@@ -127,7 +135,8 @@ pub async fn seed(
                 issued.clone(),
             );
             workers.spawn(async move {
-                let mut values = target.values(&earlier, worker);
+                let rng = fastrand::Rng::with_seed(0x5eed + worker as u64);
+                let mut values = target.values(&earlier, rng);
                 let mut kept = Vec::new();
                 while issued.fetch_add(1, Ordering::Relaxed) < seed.count {
                     let (path, builder) = target.request(&seed.request, &mut values);
@@ -174,103 +183,4 @@ pub async fn seed(
         captured.push(values);
     }
     Ok(captured)
-}
-
-/// The width of the time slots of the latency-over-time chart: about 60 points per run.
-pub fn slot_width(duration: Duration) -> Duration {
-    [100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000]
-        .into_iter()
-        .map(Duration::from_millis)
-        .find(|width| duration.as_millis() / width.as_millis() <= 60)
-        .unwrap_or(Duration::from_secs(60))
-}
-
-/// Runs one scenario; the merged measurements and how long it ran.
-pub async fn run_scenario(
-    target: &Arc<Target>,
-    seeds: &Arc<Vec<Vec<String>>>,
-    scenario: &Scenario,
-    limits: Limits,
-    cancel: &CancellationToken,
-) -> anyhow::Result<(Recorder, Duration)> {
-    let requests = Arc::new(scenario.requests.clone());
-    let cumulative: Arc<Vec<u32>> = Arc::new(
-        requests
-            .iter()
-            .scan(0_u32, |total, request| {
-                *total = total.saturating_add(request.weight);
-                Some(*total)
-            })
-            .collect(),
-    );
-    let width = slot_width(limits.duration);
-    let started = Instant::now();
-    let deadline = started + limits.duration;
-    let issued = Arc::new(AtomicU64::new(0));
-    let progress = Progress::start(&scenario.name, limits.duration, cancel);
-    let mut workers = JoinSet::new();
-    for worker in 0..limits.concurrency {
-        let (target, seeds, requests, cumulative, issued, counters, cancel) = (
-            target.clone(),
-            seeds.clone(),
-            requests.clone(),
-            cumulative.clone(),
-            issued.clone(),
-            progress.counters(),
-            cancel.clone(),
-        );
-        let mut recorder = Recorder::new(requests.len(), width)?;
-        workers.spawn(async move {
-            let mut values = target.values(&seeds, worker);
-            let total = cumulative.last().copied().unwrap_or(1);
-            while Instant::now() < deadline
-                && !cancel.is_cancelled()
-                && issued.fetch_add(1, Ordering::Relaxed) < limits.requests
-            {
-                let pick = values.rng.u32(..total);
-                let kind = cumulative.partition_point(|&bound| bound <= pick);
-                let Some(spec) = requests.get(kind) else {
-                    break;
-                };
-                let (path, builder) = target.request(spec, &mut values);
-                let sent = Instant::now();
-                let result = tokio::select! {
-                    () = cancel.cancelled() => break,
-                    answer = send(builder) => answer,
-                };
-                let latency = sent.elapsed();
-                let outcome = match &result {
-                    Ok((status, _)) => Outcome::Answered {
-                        status: *status,
-                        ok: is_expected(spec, *status),
-                    },
-                    Err(_) => Outcome::Failed,
-                };
-                recorder.record(kind, sent - started, latency, &outcome);
-                let failed = !matches!(outcome, Outcome::Answered { ok: true, .. });
-                counters.add(failed);
-                if !failed || !recorder.wants_samples() {
-                    continue;
-                }
-                recorder.sample(|| match result {
-                    Ok((status, body)) => {
-                        format!(
-                            "{} {path} answered {status}: {}",
-                            spec.method,
-                            body.snippet()
-                        )
-                    }
-                    Err(err) => format!("{} {path} failed: {err}", spec.method),
-                });
-            }
-            recorder
-        });
-    }
-    let mut merged = Recorder::new(requests.len(), width)?;
-    while let Some(joined) = workers.join_next().await {
-        merged.merge(joined.context("a load worker panicked")?)?;
-    }
-    let elapsed = started.elapsed();
-    drop(progress);
-    Ok((merged, elapsed))
 }
