@@ -24,13 +24,19 @@ pub struct FieldSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldKind {
     /// One line of text, `min..=max` characters.
-    String { min: u32, max: u32 },
+    String {
+        min: u32,
+        max: u32,
+    },
     /// Free text over several lines, at most [`TEXT_MAX_CHARS`] characters.
     Text,
     Email,
     Url,
     /// An integer in `min..=max`.
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// A strictly positive amount in minor units and its ISO 4217 currency.
     Money,
     Bool,
@@ -38,7 +44,9 @@ pub enum FieldKind {
     Timestamp,
     Uuid,
     /// One of these values (lower snake case, in the given order).
-    Enum { values: Vec<String> },
+    Enum {
+        values: Vec<String>,
+    },
 }
 
 /// The longest `text` field, in characters.
@@ -86,16 +94,74 @@ const TYPES: &str = "string[MIN..MAX], text, email, url, int[MIN..MAX], money, b
 /// ones.
 const RESERVED: &[&str] = &[
     // Columns and members every resource has.
-    "id", "owner", "version", "created_at", "updated_at",
+    "id",
+    "owner",
+    "version",
+    "created_at",
+    "updated_at",
     // Rust keywords, strict and reserved (2024 edition).
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-    "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
-    "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
-    "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as",
+    "async",
+    "await",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "fn",
+    "for",
+    "gen",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "pub",
+    "ref",
+    "return",
+    "self",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "type",
+    "unsafe",
+    "use",
+    "where",
+    "while",
+    "abstract",
+    "become",
+    "box",
+    "do",
+    "final",
+    "macro",
+    "override",
+    "priv",
+    "try",
+    "typeof",
+    "unsized",
+    "virtual",
+    "yield",
     // Query parameters and members of the list operation, and names the generated code uses.
-    "limit", "cursor", "after", "state", "items", "next_cursor", "key", "fingerprint",
-    "expires_at", "table",
+    "limit",
+    "cursor",
+    "after",
+    "state",
+    "items",
+    "next_cursor",
+    "key",
+    "fingerprint",
+    "expires_at",
+    "table",
 ];
 
 /// A name fit for a Rust identifier, a column, a JSON member and a query parameter: lower
@@ -106,8 +172,7 @@ pub fn check_identifier(what: &str, name: &str) -> Result<(), SpecError> {
     let rest_ok = name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !starts_well || !rest_ok || name.ends_with('_') || name.contains("__") || name.len() > 48
-    {
+    if !starts_well || !rest_ok || name.ends_with('_') || name.contains("__") || name.len() > 48 {
         return Err(SpecError(format!(
             "{what} `{name}` must be lower snake case (a-z, 0-9, single `_`), start with a \
              letter and be at most 48 characters, like `credit_limit`"
@@ -326,7 +391,10 @@ mod tests {
     #[test]
     fn every_type_parses_with_its_constraints() {
         let cases = [
-            ("name:string[1..100]", FieldKind::String { min: 1, max: 100 }),
+            (
+                "name:string[1..100]",
+                FieldKind::String { min: 1, max: 100 },
+            ),
             ("bio:text", FieldKind::Text),
             ("email:email", FieldKind::Email),
             ("site:url", FieldKind::Url),

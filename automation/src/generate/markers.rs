@@ -85,8 +85,44 @@ pub fn check(file: &str, text: &str, insertions: &[Insertion]) -> Result<(), Str
     Ok(())
 }
 
+/// Whether `line` is already in `text`, ignoring whitespace and the trailing commas rustfmt
+/// adds when it splits a call over lines, and only where a token starts (`Orders,` is not in
+/// `CustomerOrders,`).
+fn already_present(text: &str, line: &str) -> bool {
+    // The text without whitespace, and for each kept character whether a token starts there
+    // (after whitespace, or after a character that cannot continue an identifier).
+    let compact = |s: &str| -> (Vec<char>, Vec<bool>) {
+        let mut chars = Vec::new();
+        let mut starts = Vec::new();
+        let mut after_space = true;
+        for c in s.chars() {
+            if c.is_whitespace() {
+                after_space = true;
+                continue;
+            }
+            if matches!(c, ')' | ']' | '}') && chars.last() == Some(&',') {
+                chars.pop();
+                starts.pop();
+            }
+            let identifier_before = chars
+                .last()
+                .is_some_and(|before: &char| before.is_alphanumeric() || *before == '_');
+            starts.push(after_space || !identifier_before);
+            chars.push(c);
+            after_space = false;
+        }
+        (chars, starts)
+    };
+    let (text, starts) = compact(text);
+    let (line, _) = compact(line);
+    if line.is_empty() || line.len() > text.len() {
+        return false;
+    }
+    (0..=text.len() - line.len()).any(|at| starts[at] && text[at..at + line.len()] == line[..])
+}
+
 /// `text` with each insertion's lines placed before its marker, indented like it. Lines
-/// already present right before the marker are not inserted again.
+/// already in the file (say, from an earlier run) are not inserted again.
 pub fn apply(file: &str, text: &str, insertions: &[Insertion]) -> Result<String, String> {
     check(file, text, insertions)?;
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -97,6 +133,7 @@ pub fn apply(file: &str, text: &str, insertions: &[Insertion]) -> Result<String,
                 insertion.point
             ));
         };
+        let current = lines.join("\n");
         let marker = &lines[index];
         let indent: String = marker.chars().take_while(|c| c.is_whitespace()).collect();
         let new: Vec<String> = insertion
@@ -109,7 +146,7 @@ pub fn apply(file: &str, text: &str, insertions: &[Insertion]) -> Result<String,
                     format!("{indent}{line}")
                 }
             })
-            .filter(|line| line.is_empty() || !lines.contains(line))
+            .filter(|line| !already_present(&current, line))
             .collect();
         lines.splice(index..index, new);
     }
@@ -161,6 +198,20 @@ mod tests {
         );
         let again = apply("lib.rs", &out, &[insertion("modules", &["mod customer;"])]).unwrap();
         assert_eq!(again, out, "a line already there is not added twice");
+        let reflowed = "    customers: Service::new(\n        db.clone(),\n    ),\n    // xtask-generate: services\n";
+        let insertion_again = insertion("services", &["customers: Service::new(db.clone()),"]);
+        let same = apply("s.rs", reflowed, &[insertion_again]).unwrap();
+        assert_eq!(
+            same, reflowed,
+            "rustfmt's reflow of an inserted line is recognised"
+        );
+        let other = apply(
+            "t.rs",
+            "CustomerOrders,\n// xtask-generate: tags\n",
+            &[insertion("tags", &["Orders,"])],
+        )
+        .unwrap();
+        assert!(other.contains("\nOrders,\n"), "{other}");
     }
 
     #[test]
@@ -172,7 +223,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("crates/api/src/routes.rs"), "{err}");
-        assert!(err.contains("`// xtask-generate: tags` is missing"), "{err}");
+        assert!(
+            err.contains("`// xtask-generate: tags` is missing"),
+            "{err}"
+        );
         assert!(err.contains("`ApiTags` variants"), "{err}");
 
         let doubled = "// xtask-generate: tags\n// xtask-generate: tags\n";

@@ -127,13 +127,40 @@ pub fn resource(root: &Path, auth: bool, args: &ResourceArgs) -> anyhow::Result<
         if let Some(new) = with_dependency(&text, line) {
             manifests.push((path, manifest, *line, new));
         } else if !text.contains("[dependencies]") {
-            bail!("{}: no [dependencies] table to add `{line}` to", manifest.display());
+            bail!(
+                "{}: no [dependencies] table to add `{line}` to",
+                manifest.display()
+            );
+        }
+    }
+
+    let mut appends = Vec::new();
+    for (file, text) in &plan.appends {
+        let path = root.join(file);
+        let existing = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let key = text
+            .lines()
+            .find(|line| line.starts_with("include-operation-id"));
+        if key.is_none_or(|key| !existing.contains(key)) {
+            appends.push((
+                path,
+                file,
+                format!(
+                    "{}{text}",
+                    existing.trim_end_matches('\n').to_owned() + "\n"
+                ),
+            ));
         }
     }
 
     if args.dry_run {
         for (path, _) in &plan.files {
-            let verb = if root.join(path).exists() { "overwrite" } else { "write" };
+            let verb = if root.join(path).exists() {
+                "overwrite"
+            } else {
+                "write"
+            };
             println!("would {verb} {}", path.display());
         }
         for (_, edit, _) in &edited {
@@ -141,6 +168,12 @@ pub fn resource(root: &Path, auth: bool, args: &ResourceArgs) -> anyhow::Result<
         }
         for (_, manifest, line, _) in &manifests {
             println!("would edit  {} (add {line})", manifest.display());
+        }
+        for (_, file, _) in &appends {
+            println!(
+                "would edit  {} (its operations' expected statuses)",
+                file.display()
+            );
         }
         return Ok(());
     }
@@ -164,6 +197,13 @@ pub fn resource(root: &Path, auth: bool, args: &ResourceArgs) -> anyhow::Result<
             .with_context(|| format!("cannot write {}", manifest.display()))?;
         println!("edited {} (added {line})", manifest.display());
     }
+    for (path, file, new) in &appends {
+        std::fs::write(path, new).with_context(|| format!("cannot write {}", file.display()))?;
+        println!(
+            "edited {} (its operations' expected statuses)",
+            file.display()
+        );
+    }
     println!("running cargo fmt --all");
     crate::cargo(root, &["fmt", "--all"])?;
     println!("exporting docs/openapi.yaml (builds the service)");
@@ -184,9 +224,7 @@ fn with_dependency(manifest: &str, line: &str) -> Option<String> {
         let trimmed = existing.trim();
         if trimmed.starts_with('[') {
             in_dependencies = trimmed == "[dependencies]";
-        } else if in_dependencies
-            && trimmed.split(['.', ' ', '=']).next() == Some(name)
-        {
+        } else if in_dependencies && trimmed.split(['.', ' ', '=']).next() == Some(name) {
             return None;
         }
     }

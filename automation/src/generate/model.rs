@@ -225,8 +225,8 @@ fn field(
     let table = &names.plural_pascal;
     let newtype_name = format!("{}{fpascal}", names.pascal);
     // `helper` is a `sea_orm_migration::schema` function; `args` follow the column name.
-    let column = |rust: &str, helper: &str, args: &str, to_row: String, check: Option<String>| {
-        Column {
+    let column =
+        |rust: &str, helper: &str, args: &str, to_row: String, check: Option<String>| Column {
             name: name.clone(),
             pascal: fpascal.clone(),
             rust_type: opt(optional, rust),
@@ -236,8 +236,7 @@ fn field(
             ),
             to_row,
             check,
-        }
-    };
+        };
     let getter_ref = |ty: &str| -> (String, String) {
         if optional {
             (
@@ -248,9 +247,8 @@ fn field(
             (format!("&{ty}"), format!("&self.state.{name}"))
         }
     };
-    let getter_copy = |ty: &str| -> (String, String) {
-        (opt(optional, ty), format!("self.state.{name}"))
-    };
+    let getter_copy =
+        |ty: &str| -> (String, String) { (opt(optional, ty), format!("self.state.{name}")) };
     // For string-like values stored as text: `customer.name().as_str().to_owned()`.
     let text_to_row = || {
         if optional {
@@ -284,7 +282,10 @@ fn field(
         }),
         validate: None,
         from_entity: if optional {
-            format!("{}.{name}().map(|value| value.as_str().to_owned())", names.snake)
+            format!(
+                "{}.{name}().map(|value| value.as_str().to_owned())",
+                names.snake
+            )
         } else {
             format!("{}.{name}().as_str().to_owned()", names.snake)
         },
@@ -344,9 +345,7 @@ fn field(
                          and line breaks."
                     )
                 } else {
-                    format!(
-                        "{min} to {max} characters on one line, without control characters."
-                    )
+                    format!("{min} to {max} characters on one line, without control characters.")
                 };
                 let mut oai = format!("max_length = {max}");
                 if min > 0 {
@@ -387,7 +386,10 @@ fn field(
                     let base = format!("{} {n}", name.replace('_', " "));
                     let text: String = base.chars().take(max as usize).collect();
                     let text = if (text.chars().count() as u32) < min {
-                        format!("{text}{}", "x".repeat((min as usize) - text.chars().count()))
+                        format!(
+                            "{text}{}",
+                            "x".repeat((min as usize) - text.chars().count())
+                        )
                     } else {
                         text
                     };
@@ -402,10 +404,21 @@ fn field(
                     vec![if multi_line {
                         column("String", "text", "", text_to_row(), None)
                     } else {
-                        column("String", "string_len", &format!(", {max}"), text_to_row(), None)
+                        column(
+                            "String",
+                            "string_len",
+                            &format!(", {max}"),
+                            text_to_row(),
+                            None,
+                        )
                     }],
                     parse_text_from_row(&ty),
-                    vec![lenient_request(&doc, "String", format!("validator({oai})"), &check_fn)],
+                    vec![lenient_request(
+                        &doc,
+                        "String",
+                        format!("validator({oai})"),
+                        &check_fn,
+                    )],
                     vec![text_response(&doc, format!("validator({oai})"))],
                     parse_text_from_request(&ty),
                     [
@@ -433,7 +446,8 @@ fn field(
                 let doc = format!(
                     "An http or https URL of visible ASCII characters, at most {URL_MAX_CHARS}."
                 );
-                let oai = format!("validator(max_length = {URL_MAX_CHARS}, pattern = {URL_PATTERN:?})");
+                let oai =
+                    format!("validator(max_length = {URL_MAX_CHARS}, pattern = {URL_PATTERN:?})");
                 validators.push(format!(
                     "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
                      domain_rule(\"url\", {ty}::parse(raw))\n}}"
@@ -491,9 +505,8 @@ fn field(
                     valid_raw: min.to_string(),
                 });
                 let doc = format!("A whole number from {min} to {max}.");
-                let oai = format!(
-                    "validator(minimum(value = \"{min}\"), maximum(value = \"{max}\"))"
-                );
+                let oai =
+                    format!("validator(minimum(value = \"{min}\"), maximum(value = \"{max}\"))");
                 validators.push(format!(
                     "fn {check_fn}(raw: &Lenient<i64>) -> Result<(), ValidationError> {{\n    \
                      domain_rule(\"range\", {ty}::new(**raw))\n}}"
@@ -571,7 +584,8 @@ fn field(
             }
             FieldKind::Email => {
                 uses.email = true;
-                let doc = "An e-mail address in printable ASCII, at most 254 characters.".to_owned();
+                let doc =
+                    "An e-mail address in printable ASCII, at most 254 characters.".to_owned();
                 let oai = format!("validator(max_length = 254, pattern = r\"{EMAIL_PATTERN}\")");
                 validators.push(format!(
                     "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
@@ -601,8 +615,14 @@ fn field(
                     vec![text_response(&doc, oai)],
                     parse_text_from_request("Email"),
                     [
-                        some(optional, "Email::parse(\"ada@example.com\").unwrap()".into()),
-                        some(optional, "Email::parse(\"grace@example.org\").unwrap()".into()),
+                        some(
+                            optional,
+                            "Email::parse(\"ada@example.com\").unwrap()".into(),
+                        ),
+                        some(
+                            optional,
+                            "Email::parse(\"grace@example.org\").unwrap()".into(),
+                        ),
                     ],
                     [
                         vec![(name.clone(), "json!(\"ada@example.com\")".into())],
@@ -617,13 +637,15 @@ fn field(
                 }
                 let minor = format!("{name}_minor");
                 let currency = format!("{name}_currency");
-                let doc = "An amount of money: minor units (cents for EUR) and currency.".to_owned();
+                let doc =
+                    "An amount of money: minor units (cents for EUR) and currency.".to_owned();
                 let minor_doc = format!(
                     "The amount of `{name}` in the currency's minor unit (cents for EUR); \
                      greater than zero and at most 2^53 - 1."
                 );
-                let currency_doc =
-                    format!("The ISO 4217 currency of `{name}`: three capital letters, like `EUR`.");
+                let currency_doc = format!(
+                    "The ISO 4217 currency of `{name}`: three capital letters, like `EUR`."
+                );
                 let minor_oai =
                     format!("validator(minimum(value = \"1\"), maximum(value = \"{MAX_AMOUNT}\"))");
                 let currency_oai = "validator(max_length = 3, pattern = \"^[A-Z]{3}$\")".to_owned();
@@ -735,7 +757,13 @@ fn field(
                     ],
                     vec![
                         out(&minor, &minor_doc, "i64", &minor_oai, minor_out),
-                        out(&currency, &currency_doc, "String", &currency_oai, currency_out),
+                        out(
+                            &currency,
+                            &currency_doc,
+                            "String",
+                            &currency_oai,
+                            currency_out,
+                        ),
                     ],
                     if optional {
                         format!(
@@ -791,7 +819,10 @@ fn field(
                     vec![plain_request(&doc, "bool")],
                     vec![plain_response(&doc, "bool", format!("{entity}.{name}()"))],
                     format!("request.{name}"),
-                    [some(optional, "true".into()), some(optional, "false".into())],
+                    [
+                        some(optional, "true".into()),
+                        some(optional, "false".into()),
+                    ],
                     [
                         vec![(name.clone(), "json!(true)".into())],
                         vec![(name.clone(), "json!(false)".into())],
@@ -809,11 +840,21 @@ fn field(
                     vec![column("Date", "date", "", format!("{name}()"), None)],
                     format!("row.{name}"),
                     vec![plain_request(&doc, "NaiveDate")],
-                    vec![plain_response(&doc, "NaiveDate", format!("{entity}.{name}()"))],
+                    vec![plain_response(
+                        &doc,
+                        "NaiveDate",
+                        format!("{entity}.{name}()"),
+                    )],
                     format!("request.{name}"),
                     [
-                        some(optional, "NaiveDate::from_ymd_opt(1990, 12, 31).unwrap()".into()),
-                        some(optional, "NaiveDate::from_ymd_opt(2001, 1, 2).unwrap()".into()),
+                        some(
+                            optional,
+                            "NaiveDate::from_ymd_opt(1990, 12, 31).unwrap()".into(),
+                        ),
+                        some(
+                            optional,
+                            "NaiveDate::from_ymd_opt(2001, 1, 2).unwrap()".into(),
+                        ),
                     ],
                     [
                         vec![(name.clone(), "json!(\"1990-12-31\")".into())],
@@ -838,7 +879,11 @@ fn field(
                     )],
                     format!("row.{name}"),
                     vec![plain_request(&doc, "DateTime<Utc>")],
-                    vec![plain_response(&doc, "DateTime<Utc>", format!("{entity}.{name}()"))],
+                    vec![plain_response(
+                        &doc,
+                        "DateTime<Utc>",
+                        format!("{entity}.{name}()"),
+                    )],
                     if optional {
                         format!("request.{name}.map(|at| at.trunc_subsecs(6))")
                     } else {
@@ -847,15 +892,20 @@ fn field(
                     [
                         some(
                             optional,
-                            "DateTime::from_timestamp_micros(1_767_225_600_123_456).unwrap()".into(),
+                            "DateTime::from_timestamp_micros(1_767_225_600_123_456).unwrap()"
+                                .into(),
                         ),
                         some(
                             optional,
-                            "DateTime::from_timestamp_micros(1_700_000_000_000_000).unwrap()".into(),
+                            "DateTime::from_timestamp_micros(1_700_000_000_000_000).unwrap()"
+                                .into(),
                         ),
                     ],
                     [
-                        vec![(name.clone(), "json!(\"2026-01-01T00:00:00.123456+00:00\")".into())],
+                        vec![(
+                            name.clone(),
+                            "json!(\"2026-01-01T00:00:00.123456+00:00\")".into(),
+                        )],
                         vec![(name.clone(), "json!(\"2023-11-14T22:13:20+00:00\")".into())],
                     ],
                 )
@@ -944,7 +994,11 @@ fn field(
                         },
                         check: Some(format!(
                             "Expr::col({table}::{fpascal}).is_in([{}])",
-                            values.iter().map(|v| quote(v)).collect::<Vec<_>>().join(", ")
+                            values
+                                .iter()
+                                .map(|v| quote(v))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )),
                     }],
                     if optional {
@@ -1017,4 +1071,3 @@ fn some(optional: bool, expr: String) -> String {
         expr
     }
 }
-

@@ -107,6 +107,8 @@ pub struct Plan {
     /// Dependencies the files need: (manifest, dependency line), added under
     /// `[dependencies]` when the manifest has no such dependency yet.
     pub dependencies: Vec<(PathBuf, &'static str)>,
+    /// Text appended to a file unless the file already contains the key (the first line).
+    pub appends: Vec<(PathBuf, String)>,
 }
 
 /// Renders the resource's files and plans the wiring. `migration` is the migration's module
@@ -149,6 +151,7 @@ pub fn plan(
             PathBuf::from("crates/persistence/Cargo.toml"),
             "sha2.workspace = true",
         )],
+        appends: vec![(PathBuf::from("schemathesis.toml"), schemathesis(names))],
     })
 }
 
@@ -192,7 +195,10 @@ fn edits(names: &Names, migration: &str) -> Vec<Edit> {
             "crates/migration/src/lib.rs",
             vec![
                 insertion("modules", &[format!("mod {migration};")]),
-                insertion("migrations", &[format!("Box::new({migration}::Migration),")]),
+                insertion(
+                    "migrations",
+                    &[format!("Box::new({migration}::Migration),")],
+                ),
             ],
         ),
         edit(
@@ -211,7 +217,10 @@ fn edits(names: &Names, migration: &str) -> Vec<Edit> {
                 ),
                 insertion(
                     "tags",
-                    &[format!("/// {}.", capitalized(plural_words)), format!("{plural_pascal},")],
+                    &[
+                        format!("/// {}.", capitalized(plural_words)),
+                        format!("{plural_pascal},"),
+                    ],
                 ),
                 insertion("state", &[format!("pub {plural}: {pascal}Service,")]),
                 insertion("apis", &[format!("{plural_pascal}Api,")]),
@@ -237,6 +246,27 @@ fn edits(names: &Names, migration: &str) -> Vec<Edit> {
             ],
         ),
     ]
+}
+
+/// What Schemathesis (`cargo xtask api-fuzz`) may expect of each operation besides its
+/// successes, as for orders: a create or replace may be refused (422) or meet a concurrent
+/// change (409), a replace or delete a stale `If-Match` (412), a list a cursor this API did
+/// not issue (400).
+fn schemathesis(names: &Names) -> String {
+    let Names { snake, plural, .. } = names;
+    format!(
+        "\n# The {plural} resource (`cargo xtask generate resource {snake}`).\n\
+         [[operations]]\ninclude-operation-id = \"create_{snake}\"\n\
+         checks.negative_data_rejection.enabled = false\n\
+         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"422\"]\n\n\
+         [[operations]]\ninclude-operation-id = \"list_{plural}\"\n\
+         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"400\", \"401\", \"403\", \"404\"]\n\n\
+         [[operations]]\ninclude-operation-id = \"update_{snake}\"\n\
+         checks.negative_data_rejection.enabled = false\n\
+         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"412\", \"422\"]\n\n\
+         [[operations]]\ninclude-operation-id = \"delete_{snake}\"\n\
+         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"412\"]\n"
+    )
 }
 
 fn capitalized(words: &str) -> String {

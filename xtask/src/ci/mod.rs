@@ -102,7 +102,10 @@ const GENERATED_RESOURCES: &[&[&str]] = &[
 /// Whether `render-ci` generates resources into this rendering: every option on, or every
 /// option off (the combination's name is `<option>-on|off` joined by `.`).
 fn generates_resources(combo: &str) -> bool {
-    let states: Vec<&str> = combo.split('.').filter_map(|o| o.rsplit('-').next()).collect();
+    let states: Vec<&str> = combo
+        .split('.')
+        .filter_map(|o| o.rsplit('-').next())
+        .collect();
     states.iter().all(|s| *s == "on") || states.iter().all(|s| *s == "off")
 }
 
