@@ -3,8 +3,9 @@
 //!
 //! What is read: the binary's name (`crates/server/Cargo.toml`, `[[bin]]`), the description
 //! (the same manifest), the port (`config/default.toml`, `[http] port`), and which options are
-//! present (`crates/api/src/orders.rs` for `example`, `crates/api/src/auth.rs` for `auth`). The
-//! starting commit is a guess: the newest template commit before the service's first commit.
+//! present (`crates/api/src/order/mod.rs`, or `orders.rs` before issue 14, for `example`;
+//! `crates/api/src/auth.rs` for `auth`). The starting commit is a guess: the newest template
+//! commit before the service's first commit.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -55,7 +56,9 @@ pub fn read_project(project: &Path) -> Result<Found> {
         project_name,
         description,
         http_port,
-        example: project.join("crates/api/src/orders.rs").is_file(),
+        // `orders.rs` in services rendered before each resource had its own folder.
+        example: project.join("crates/api/src/order/mod.rs").is_file()
+            || project.join("crates/api/src/orders.rs").is_file(),
         auth: project.join("crates/api/src/auth.rs").is_file(),
     })
 }
@@ -116,7 +119,7 @@ pub fn render_answers(found: &Found, guess: Option<&(String, String)>) -> String
     }
     let _ = write!(
         text,
-        "# From whether crates/api/src/orders.rs and crates/api/src/auth.rs exist.\n\
+        "# From whether crates/api/src/order/mod.rs (or orders.rs) and crates/api/src/auth.rs exist.\n\
          example = {}\nauth = {}\n",
         found.example, found.auth
     );

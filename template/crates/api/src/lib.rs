@@ -7,26 +7,33 @@
 //! `persistence` or `migration`: handlers reach storage only through the domain's ports, which
 //! the binary hands in through [`ApiState`]. Handlers stay thin: parse and validate the DTO, call
 //! a use case, map the result.
+//!
+//! Shared pieces have their own modules (`problem`, `caller`, `paging`, `preconditions`,
+//! `routes`); each resource has its own folder (`order/`: the handlers, `dto.rs`).
 #![forbid(unsafe_code)]
 
 mod allow;
-mod contract;
 {%- if auth %}
 pub mod auth;
 {%- endif %}
+pub mod caller;
+mod contract;
 mod health;
 mod lenient;
 mod metrics;
 mod middleware;
-{%- if example %}
-mod orders;
-{%- endif %}
-mod problem;
+pub mod paging;
+pub mod preconditions;
+pub mod problem;
 mod rate_limit;
 mod request_body;
 mod request_id;
 mod request_span;
-mod routes;
+pub mod routes;
+{%- if example %}
+mod order;
+{%- endif %}
+// xtask-generate: modules
 
 pub use health::ReadinessProbe;
 pub use middleware::HttpOptions;

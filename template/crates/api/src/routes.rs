@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 {%- if example %}
-use domain::order_service::OrderService;
+use domain::order::OrderService;
 {%- endif %}
 use poem::http::Method;
 use poem::{Endpoint, EndpointExt, Response, Route};
@@ -21,11 +21,12 @@ use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
 use crate::rate_limit::IdentifyCaller;
 {%- if example %}
-use crate::orders::OrdersApi;
+use crate::order::OrdersApi;
 {%- endif %}
+// xtask-generate: imports
 
 /// Tags group operations in the OpenAPI document and its UI.
-#[derive(Tags)]
+#[derive(Debug, Tags)]
 pub enum ApiTags {
     /// Liveness and readiness probes.
     Health,
@@ -37,6 +38,7 @@ pub enum ApiTags {
     /// The caller's identity.
     Identity,
 {%- endif %}
+    // xtask-generate: tags
 }
 
 /// What the handlers need, handed in by the binary (the composition root).
@@ -49,6 +51,7 @@ pub struct ApiState {
 {%- if auth %}
     pub jwt: JwtVerifier,
 {%- endif %}
+    // xtask-generate: state
 }
 
 impl std::fmt::Debug for ApiState {
@@ -61,7 +64,20 @@ impl std::fmt::Debug for ApiState {
 /// document can be exported by a build step (`<binary> openapi`).
 pub fn openapi_service(info: ServiceInfo) -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
-        {% if example or auth %}(HealthApi{% if example %}, OrdersApi{% endif %}{% if auth %}, WhoAmIApi{% endif %}){% else %}HealthApi{% endif %},
+        (
+            HealthApi,
+{%- if example %}
+            OrdersApi,
+{%- endif %}
+{%- if auth %}
+            WhoAmIApi,
+{%- endif %}
+            // xtask-generate: apis
+{%- if example or auth %}{% else %}
+            // No API: it keeps this list a tuple (of two) until the next API is added.
+            (),
+{%- endif %}
+        ),
         info.name,
         info.version,
     )
@@ -122,7 +138,9 @@ pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl End
 {%- endif %}
 {%- if auth %}
         .data(state.jwt)
-{%- endif %};
+{%- endif %}
+        // xtask-generate: data
+        ;
     stack(routes, options, allowed_methods, declared_headers, identify)
 }
 

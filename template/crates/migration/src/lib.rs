@@ -6,12 +6,13 @@
 #![forbid(unsafe_code)]
 
 pub use sea_orm_migration::prelude::*;
-{%- if example %}
 
+{% if example -%}
 mod m20260101_000001_create_orders;
 mod m20260101_000002_create_idempotency_keys;
 mod m20261130_000003_scope_orders_to_owners;
-{%- endif %}
+{% endif -%}
+// xtask-generate: modules
 
 /// Every migration of this service, oldest first.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000002_create_idempotency_keys::Migration),
             Box::new(m20261130_000003_scope_orders_to_owners::Migration),
 {%- endif %}
+            // xtask-generate: migrations
         ]
     }
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use domain::DomainError;
-use domain::ports::{Charge, ChargeOutcome, PaymentGateway};
+use domain::order::{Charge, ChargeOutcome, PaymentGateway};
 
 /// Accepts every charge at once; nothing leaves the process.
 #[derive(Debug, Clone, Copy, Default)]

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use domain::DomainError;
-use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId, Owner};
-use domain::ports::{Charge, ChargeOutcome, PaymentGateway};
+use domain::order::{Charge, ChargeOutcome, NewOrder, Order, OrderId, PaymentGateway};
+use domain::owner::Owner;
+use domain::values::{Currency, Email, Money};
 use payments::{BreakerOptions, HttpGateway, HttpGatewayOptions};
 use test_support::fake_gateway::{Answer, FakeGateway};
 use uuid::Uuid;

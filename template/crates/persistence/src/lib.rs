@@ -1,5 +1,7 @@
 //! Persistence adapters: sea-orm entities and the implementations of the domain's ports, for
-//! SQLite (the embedded default) and PostgreSQL through the same code.
+//! SQLite (the embedded default) and PostgreSQL through the same code. Shared pieces have their
+//! own modules (`database`, `error`); each resource has its own folder (`order/`: `entity.rs`,
+//! `repository.rs`).
 //!
 //! May depend on: `domain` and sea-orm. Never on `api`: nothing here knows about HTTP.
 //! Database errors are mapped to [`PersistenceError`] and from there to `DomainError` at the
@@ -7,19 +9,17 @@
 #![forbid(unsafe_code)]
 
 mod database;
-{%- if example %}
-mod entity;
-{%- endif %}
 mod error;
 {%- if example %}
-mod idempotency_store;
-mod order_repository;
+mod order;
 {%- endif %}
+// xtask-generate: modules
 
 pub use database::{DatabaseOptions, PoolUsage, connect, ping, pool_usage};
 pub use error::PersistenceError;
 {%- if example %}
-pub use idempotency_store::SeaOrmIdempotencyStore;
-pub use order_repository::SeaOrmOrderRepository;
+pub use order::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 {%- endif %}
+// xtask-generate: exports
+
 pub use sea_orm::DatabaseConnection;

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
+use domain::clock::{Clock, SystemClock};
+use domain::id::UuidV7Generator;
+use domain::idempotency::IdempotencyKey;
 use domain::order::{
-    Caller, Currency, Email, IdempotencyKey, Money, NewOrder, Order, OrderId, OrderStatus, Owner,
+    Charge, ChargeOutcome, NewOrder, Order, OrderId, OrderQuery, OrderRepository, OrderService,
+    OrderStatus, PaymentGateway,
 };
-use domain::order_service::OrderService;
-use domain::ports::{
-    Charge, ChargeOutcome, Clock, OrderQuery, OrderRepository, PaymentGateway, SystemClock,
-    UuidV7Generator,
-};
+use domain::owner::{Caller, Owner};
+use domain::values::{Currency, Email, Money};
 use persistence::{DatabaseConnection, SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 use test_support::{TestDatabase, on_every_database};
 
@@ -118,7 +119,7 @@ async fn pages_are_stable_under_concurrent_inserts(db: TestDatabase) {
         // A newer order arriving between pages must not shift what the next page holds.
         repository.insert(&order_at(99, SystemClock.now() + chrono::Duration::hours(1))).await.unwrap();
         let Some(last) = page.last() else { break };
-        query.after = Some(domain::ports::OrderCursor::after(last));
+        query.after = Some(last.cursor());
         seen.extend(page.iter().map(Order::id));
     }
     let expected: Vec<OrderId> = written.iter().map(Order::id).collect();

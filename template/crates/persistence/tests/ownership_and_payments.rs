@@ -8,14 +8,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::DomainError;
+use domain::clock::{Clock, SystemClock};
+use domain::id::UuidV7Generator;
+use domain::idempotency::{IdempotencyKey, KeyUse};
 use domain::order::{
-    Caller, Currency, Email, IdempotencyKey, Money, NewOrder, Order, OrderId, OrderStatus, Owner,
+    Charge, ChargeOutcome, IdempotencyStore, NewOrder, Order, OrderId, OrderQuery,
+    OrderRepository, OrderService, OrderStatus, PaymentGateway,
 };
-use domain::order_service::OrderService;
-use domain::ports::{
-    Charge, ChargeOutcome, Clock, IdempotencyStore, KeyUse, OrderQuery, OrderRepository,
-    PaymentGateway, SystemClock, UuidV7Generator,
-};
+use domain::owner::{Caller, Owner};
+use domain::values::{Currency, Email, Money};
 use migration::{Migrator, MigratorTrait};
 use persistence::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 use sea_orm::ConnectionTrait;
@@ -70,7 +71,7 @@ async fn idempotency_keys_are_scoped_to_the_owner(db: TestDatabase) {
     let other = store.insert_order_once(&key, "two", &bob, later).await.unwrap();
     assert_eq!((first, other), (KeyUse::First, KeyUse::First), "two owners, two keys");
     let again = store.insert_order_once(&key, "one", &order_of("ada"), later).await.unwrap();
-    assert_eq!(again, KeyUse::Repeated { order_id: ada.id(), same_request: true });
+    assert_eq!(again, KeyUse::Repeated { id: ada.id().as_uuid(), same_request: true });
     connection.close().await.unwrap();
     db.drop_database().await;
 }
@@ -98,7 +99,7 @@ async fn the_purge_removes_expired_keys_and_keeps_live_ones(db: TestDatabase) {
     let keys: Vec<String> = rows.iter().map(|row| row.try_get("", "key").unwrap()).collect();
     assert_eq!(keys, ["new"], "the live key stayed");
     let repeated = store.insert_order_once(&live_key, "x", &order_of("ada"), now).await.unwrap();
-    assert_eq!(repeated, KeyUse::Repeated { order_id: live.id(), same_request: true });
+    assert_eq!(repeated, KeyUse::Repeated { id: live.id().as_uuid(), same_request: true });
     connection.close().await.unwrap();
     db.drop_database().await;
 }

@@ -224,11 +224,11 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
 {%- if example %}
 
 async fn purge_idempotency_keys(settings: &Settings) -> anyhow::Result<()> {
-    use domain::ports::Clock;
+    use domain::clock::Clock;
     let db = startup::connect_database(settings).await?;
     let store = persistence::SeaOrmIdempotencyStore::new(db.clone());
     let purged = store
-        .purge_expired(domain::ports::SystemClock.now())
+        .purge_expired(domain::clock::SystemClock.now())
         .await
         .context("purging expired idempotency keys failed")?;
     tracing::info!(purged, "expired idempotency keys purged");

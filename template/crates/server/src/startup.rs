@@ -9,9 +9,10 @@ use std::time::Duration;
 use anyhow::Context;
 use api::{ApiState, HttpOptions, ReadinessProbe, ServiceInfo};
 use async_trait::async_trait;
+use domain::clock::{Clock, SystemClock};
+use domain::id::{IdGenerator, UuidV7Generator};
 {%- if example %}
-use domain::order_service::OrderService;
-use domain::ports::{PaymentGateway, SystemClock, UuidV7Generator};
+use domain::order::{OrderService, PaymentGateway};
 {%- endif %}
 use migration::{Migrator, MigratorTrait};
 {%- if example %}
@@ -31,6 +32,7 @@ use crate::telemetry::{PoolMetrics, observe_database_pool};
 {%- if example %}
 use crate::settings::{PaymentsMode, PaymentsSettings};
 {%- endif %}
+// xtask-generate: imports
 
 /// A wired service, ready to bind.
 pub struct App {
@@ -128,6 +130,12 @@ impl App {
         } else {
             refuse_pending_migrations(&db).await?;
         }
+        // What every resource's service is built from: `db`, `clock` and `ids`.
+{%- if example %}{% else %}
+        #[allow(unused_variables, reason = "for the services of the resources a team adds")]
+{%- endif %}
+        let (clock, ids): (Arc<dyn Clock>, Arc<dyn IdGenerator>) =
+            (Arc::new(SystemClock), Arc::new(UuidV7Generator));
         let state = ApiState {
             readiness: Arc::new(DatabaseReadiness(db.clone())),
 {%- if example %}
@@ -135,8 +143,8 @@ impl App {
                 Arc::new(SeaOrmOrderRepository::new(db.clone())),
                 Arc::new(SeaOrmIdempotencyStore::new(db.clone())),
                 payment_gateway(&settings.payments)?,
-                Arc::new(SystemClock),
-                Arc::new(UuidV7Generator),
+                clock.clone(),
+                ids.clone(),
             ),
 {%- endif %}
 {%- if auth %}
@@ -147,6 +155,7 @@ impl App {
             )
             .with_max_lifetime(settings.auth.max_token_lifetime),
 {%- endif %}
+            // xtask-generate: services
         };
         if !settings.rate_limit.enabled {
             tracing::warn!(

@@ -165,7 +165,7 @@ mod tests {
         for target in ["poem::middleware::request_id", "h2::proto", "tonic::transport", "hyper_util::client"] {
             assert!(!is_exported(target), "{target}");
         }
-        for target in ["api::request_span", "domain::order_service", "persistence::order_repository"] {
+        for target in ["api::request_span", "domain::order::service", "persistence::order::repository"] {
             assert!(is_exported(target), "{target}");
         }
     }

@@ -7,22 +7,29 @@
 //! `persistence` or `migration`: handlers reach storage only through the domain's ports, which
 //! the binary hands in through [`ApiState`]. Handlers stay thin: parse and validate the DTO, call
 //! a use case, map the result.
+//!
+//! Shared pieces have their own modules (`problem`, `caller`, `paging`, `preconditions`,
+//! `routes`); each resource has its own folder (`order/`: the handlers, `dto.rs`).
 #![forbid(unsafe_code)]
 
 mod allow;
 pub mod auth;
+pub mod caller;
 mod contract;
 mod health;
 mod lenient;
 mod metrics;
 mod middleware;
-mod orders;
-mod problem;
+mod order;
+pub mod paging;
+pub mod preconditions;
+pub mod problem;
 mod rate_limit;
 mod request_body;
 mod request_id;
 mod request_span;
-mod routes;
+pub mod routes;
+// xtask-generate: modules
 
 pub use contract::to_yaml as openapi_yaml;
 pub use health::ReadinessProbe;

@@ -5,9 +5,9 @@ use crate::allow::{AllowedMethods, DeclaredHeaders};
 use crate::auth::{JwtVerifier, WhoAmIApi};
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
-use crate::orders::OrdersApi;
+use crate::order::OrdersApi;
 use crate::rate_limit::IdentifyCaller;
-use domain::order_service::OrderService;
+use domain::order::OrderService;
 use poem::endpoint::make_sync;
 use poem::get;
 use poem::http::Method;
@@ -15,9 +15,10 @@ use poem::web::{Html, WithContentType};
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::{ContactObject, OpenApi, OpenApiService, ServerObject, Tags};
 use std::sync::Arc;
+// xtask-generate: imports
 
 /// Tags group operations in the OpenAPI document and its UI.
-#[derive(Tags)]
+#[derive(Debug, Tags)]
 pub enum ApiTags {
     /// Liveness and readiness probes.
     Health,
@@ -25,6 +26,7 @@ pub enum ApiTags {
     Orders,
     /// The caller's identity.
     Identity,
+    // xtask-generate: tags
 }
 
 /// What the handlers need, handed in by the binary (the composition root).
@@ -33,6 +35,7 @@ pub struct ApiState {
     pub readiness: Arc<dyn ReadinessProbe>,
     pub orders: OrderService,
     pub jwt: JwtVerifier,
+    // xtask-generate: state
 }
 
 impl std::fmt::Debug for ApiState {
@@ -44,13 +47,20 @@ impl std::fmt::Debug for ApiState {
 /// Every API of the service, as one OpenAPI document. Needs no state and no server, so the
 /// document can be exported by a build step (`<binary> openapi`).
 pub fn openapi_service(info: ServiceInfo) -> OpenApiService<impl OpenApi, ()> {
-    OpenApiService::new((HealthApi, OrdersApi, WhoAmIApi), info.name, info.version)
-        .description(info.description)
-        // Relative: the document is served by the service itself, wherever it is deployed.
-        .server(ServerObject::new("/").description(
-            "this service, in whichever environment it runs: local, staging or production",
-        ))
-        .contact(ContactObject::new().name(format!("The {} team", info.name)))
+    OpenApiService::new(
+        (
+            HealthApi, OrdersApi, WhoAmIApi,
+            // xtask-generate: apis
+        ),
+        info.name,
+        info.version,
+    )
+    .description(info.description)
+    // Relative: the document is served by the service itself, wherever it is deployed.
+    .server(ServerObject::new("/").description(
+        "this service, in whichever environment it runs: local, staging or production",
+    ))
+    .contact(ContactObject::new().name(format!("The {} team", info.name)))
 }
 
 /// The service's OpenAPI document as served and exported: the generated document completed
@@ -94,19 +104,15 @@ pub fn app(
     let identify: IdentifyCaller =
         Arc::new(move |request| crate::auth::authenticate(request, &jwt));
     let routes = Route::new()
-        .at(
-            "/openapi.json",
-            get(make_sync(move |_| json_document(&json))),
-        )
-        .at(
-            "/openapi.yaml",
-            get(make_sync(move |_| yaml_document(&yaml))),
-        )
+        .at("/openapi.json", get(make_sync(move |_| json_document(&json))))
+        .at("/openapi.yaml", get(make_sync(move |_| yaml_document(&yaml))))
         .at("/docs", get(make_sync(move |_| Html(ui.clone()))))
         .nest("/", api)
         .data(state.readiness)
         .data(state.orders)
-        .data(state.jwt);
+        .data(state.jwt)
+        // xtask-generate: data
+        ;
     stack(routes, options, allowed_methods, declared_headers, identify)
 }
 

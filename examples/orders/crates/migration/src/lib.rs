@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20260101_000001_create_orders;
 mod m20260101_000002_create_idempotency_keys;
 mod m20261130_000003_scope_orders_to_owners;
+// xtask-generate: modules
 
 /// Every migration of this service, oldest first.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_create_orders::Migration),
             Box::new(m20260101_000002_create_idempotency_keys::Migration),
             Box::new(m20261130_000003_scope_orders_to_owners::Migration),
+            // xtask-generate: migrations
         ]
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use backon::{ExponentialBuilder, Retryable};
 use domain::DomainError;
-use domain::ports::{Charge, ChargeOutcome, PaymentGateway};
+use domain::order::{Charge, ChargeOutcome, PaymentGateway};
 use reqwest::{StatusCode, Url};
 
 use crate::GatewayError;

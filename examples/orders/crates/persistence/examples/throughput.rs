@@ -11,8 +11,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use domain::order::{Currency, Email, Money, NewOrder, Order, OrderId, Owner};
-use domain::ports::{Clock, OrderRepository, SystemClock};
+use domain::clock::{Clock, SystemClock};
+use domain::order::{NewOrder, Order, OrderId, OrderRepository};
+use domain::owner::Owner;
+use domain::values::{Currency, Email, Money};
 use migration::{Migrator, MigratorTrait};
 use persistence::{DatabaseOptions, SeaOrmOrderRepository};
 use test_support::TestDatabase;

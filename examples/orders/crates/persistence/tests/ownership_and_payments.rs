@@ -8,14 +8,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::DomainError;
+use domain::clock::{Clock, SystemClock};
+use domain::id::UuidV7Generator;
+use domain::idempotency::{IdempotencyKey, KeyUse};
 use domain::order::{
-    Caller, Currency, Email, IdempotencyKey, Money, NewOrder, Order, OrderId, OrderStatus, Owner,
+    Charge, ChargeOutcome, IdempotencyStore, NewOrder, Order, OrderId, OrderQuery, OrderRepository,
+    OrderService, OrderStatus, PaymentGateway,
 };
-use domain::order_service::OrderService;
-use domain::ports::{
-    Charge, ChargeOutcome, Clock, IdempotencyStore, KeyUse, OrderQuery, OrderRepository,
-    PaymentGateway, SystemClock, UuidV7Generator,
-};
+use domain::owner::{Caller, Owner};
+use domain::values::{Currency, Email, Money};
 use migration::{Migrator, MigratorTrait};
 use persistence::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 use sea_orm::ConnectionTrait;
@@ -99,7 +100,7 @@ async fn idempotency_keys_are_scoped_to_the_owner(db: TestDatabase) {
     assert_eq!(
         again,
         KeyUse::Repeated {
-            order_id: ada.id(),
+            id: ada.id().as_uuid(),
             same_request: true
         }
     );
@@ -149,7 +150,7 @@ async fn the_purge_removes_expired_keys_and_keeps_live_ones(db: TestDatabase) {
     assert_eq!(
         repeated,
         KeyUse::Repeated {
-            order_id: live.id(),
+            id: live.id().as_uuid(),
             same_request: true
         }
     );

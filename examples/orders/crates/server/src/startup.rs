@@ -9,8 +9,9 @@ use std::time::Duration;
 use anyhow::Context;
 use api::{ApiState, HttpOptions, ReadinessProbe, ServiceInfo};
 use async_trait::async_trait;
-use domain::order_service::OrderService;
-use domain::ports::{PaymentGateway, SystemClock, UuidV7Generator};
+use domain::clock::{Clock, SystemClock};
+use domain::id::{IdGenerator, UuidV7Generator};
+use domain::order::{OrderService, PaymentGateway};
 use migration::{Migrator, MigratorTrait};
 use payments::{BreakerOptions, HttpGateway, HttpGatewayOptions, InProcessGateway};
 use persistence::{DatabaseConnection, DatabaseOptions};
@@ -23,6 +24,7 @@ use crate::http_server::{self, ConnectionLimits};
 use crate::settings::Settings;
 use crate::settings::{PaymentsMode, PaymentsSettings};
 use crate::telemetry::{PoolMetrics, observe_database_pool};
+// xtask-generate: imports
 
 /// A wired service, ready to bind.
 pub struct App {
@@ -117,14 +119,17 @@ impl App {
         } else {
             refuse_pending_migrations(&db).await?;
         }
+        // What every resource's service is built from: `db`, `clock` and `ids`.
+        let (clock, ids): (Arc<dyn Clock>, Arc<dyn IdGenerator>) =
+            (Arc::new(SystemClock), Arc::new(UuidV7Generator));
         let state = ApiState {
             readiness: Arc::new(DatabaseReadiness(db.clone())),
             orders: OrderService::new(
                 Arc::new(SeaOrmOrderRepository::new(db.clone())),
                 Arc::new(SeaOrmIdempotencyStore::new(db.clone())),
                 payment_gateway(&settings.payments)?,
-                Arc::new(SystemClock),
-                Arc::new(UuidV7Generator),
+                clock.clone(),
+                ids.clone(),
             ),
             jwt: api::auth::JwtVerifier::new(
                 settings.auth.jwt_secret.expose_secret().as_bytes(),
@@ -132,6 +137,7 @@ impl App {
                 &settings.auth.audience,
             )
             .with_max_lifetime(settings.auth.max_token_lifetime),
+            // xtask-generate: services
         };
         if !settings.rate_limit.enabled {
             tracing::warn!(

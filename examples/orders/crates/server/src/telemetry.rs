@@ -194,8 +194,8 @@ mod tests {
         }
         for target in [
             "api::request_span",
-            "domain::order_service",
-            "persistence::order_repository",
+            "domain::order::service",
+            "persistence::order::repository",
         ] {
             assert!(is_exported(target), "{target}");
         }

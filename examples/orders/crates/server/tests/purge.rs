@@ -6,8 +6,12 @@ mod support;
 
 use std::time::Duration;
 
-use domain::order::{Currency, Email, IdempotencyKey, Money, NewOrder, Order, OrderId, Owner};
-use domain::ports::{Clock, IdGenerator, IdempotencyStore, KeyUse, SystemClock, UuidV7Generator};
+use domain::clock::{Clock, SystemClock};
+use domain::id::{IdGenerator, UuidV7Generator};
+use domain::idempotency::{IdempotencyKey, KeyUse};
+use domain::order::{IdempotencyStore, NewOrder, Order, OrderId};
+use domain::owner::Owner;
+use domain::values::{Currency, Email, Money};
 use migration::{Migrator, MigratorTrait};
 use persistence::{DatabaseOptions, SeaOrmIdempotencyStore};
 use support::process::{BINARY, CONFIG_DIR};
@@ -86,7 +90,7 @@ async fn the_purge_command_removes_expired_keys_only(db: TestDatabase) {
     assert_eq!(
         again,
         KeyUse::Repeated {
-            order_id: live_order.id(),
+            id: live_order.id().as_uuid(),
             same_request: true
         },
         "the live key stayed"
