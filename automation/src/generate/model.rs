@@ -12,6 +12,16 @@ use super::names::{Names, pascal};
 /// the generated DTO test (and by orders' own).
 const EMAIL_PATTERN: &str = r"^[!-?A-~]+@[!-\-/-?A-~][!-?A-~]*\.[!-?A-~]*[!-\-/-?A-~]$";
 const URL_PATTERN: &str = "^https?://[!-~]+$";
+/// No control characters (Unicode's Cc: what `check_free_text` refuses), written with the
+/// `\uXXXX` escapes JSON Schema patterns understand.
+const ONE_LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+/// The same, allowing tab and line breaks.
+const MULTI_LINE_PATTERN: &str =
+    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+/// A date as `NaiveDate` writes it.
+const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+/// An RFC 3339 timestamp with a four-digit year, as `parse_timestamp` checks it.
+const TIMESTAMP_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$";
 /// 2^53 - 1, as `domain::values::MAX_AMOUNT_MINOR`.
 const MAX_AMOUNT: &str = "9007199254740991";
 
@@ -347,7 +357,12 @@ fn field(
                 } else {
                     format!("{min} to {max} characters on one line, without control characters.")
                 };
-                let mut oai = format!("max_length = {max}");
+                let pattern = if multi_line {
+                    MULTI_LINE_PATTERN
+                } else {
+                    ONE_LINE_PATTERN
+                };
+                let mut oai = format!("max_length = {max}, pattern = r\"{pattern}\"");
                 if min > 0 {
                     oai = format!("min_length = {min}, {oai}");
                 }
@@ -832,6 +847,12 @@ fn field(
             FieldKind::Date => {
                 uses.date = true;
                 let doc = "A calendar date, like 2026-11-30.".to_owned();
+                let oai = format!("validator(max_length = 10, pattern = \"{DATE_PATTERN}\")");
+                validators.push(format!(
+                    "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
+                     domain_rule(\"date\", parse_date(\"{name}\", raw))\n}}"
+                ));
+                json_invalid.push((name.clone(), "\"2026-02-30\"".into()));
                 let (gt, gb) = getter_copy("NaiveDate");
                 (
                     doc.clone(),
@@ -839,22 +860,33 @@ fn field(
                     (gt, gb),
                     vec![column("Date", "date", "", format!("{name}()"), None)],
                     format!("row.{name}"),
-                    vec![plain_request(&doc, "NaiveDate")],
-                    vec![plain_response(
-                        &doc,
-                        "NaiveDate",
-                        format!("{entity}.{name}()"),
-                    )],
-                    format!("request.{name}"),
+                    vec![lenient_request(&doc, "String", oai.clone(), &check_fn)],
+                    vec![DtoMember {
+                        name: name.clone(),
+                        doc: doc.clone(),
+                        ty: opt(optional, "String"),
+                        oai: Some(if optional {
+                            format!("skip_serializing_if_is_none, {oai}")
+                        } else {
+                            oai
+                        }),
+                        validate: None,
+                        from_entity: if optional {
+                            format!("{entity}.{name}().map(|date| date.to_string())")
+                        } else {
+                            format!("{entity}.{name}().to_string()")
+                        },
+                    }],
+                    if optional {
+                        format!(
+                            "request.{name}.as_deref().map(|raw| parse_date(\"{name}\", raw)).transpose()?"
+                        )
+                    } else {
+                        format!("parse_date(\"{name}\", &request.{name})?")
+                    },
                     [
-                        some(
-                            optional,
-                            "NaiveDate::from_ymd_opt(1990, 12, 31).unwrap()".into(),
-                        ),
-                        some(
-                            optional,
-                            "NaiveDate::from_ymd_opt(2001, 1, 2).unwrap()".into(),
-                        ),
+                        some(optional, "NaiveDate::from_ymd_opt(1990, 12, 31).unwrap()".into()),
+                        some(optional, "NaiveDate::from_ymd_opt(2001, 1, 2).unwrap()".into()),
                     ],
                     [
                         vec![(name.clone(), "json!(\"1990-12-31\")".into())],
@@ -864,7 +896,16 @@ fn field(
             }
             FieldKind::Timestamp => {
                 uses.timestamp = true;
-                let doc = "A point in time (RFC 3339), kept to the microsecond.".to_owned();
+                let doc = "A point in time (RFC 3339, like 2026-11-30T17:05:00Z), kept to the \
+                           microsecond."
+                    .to_owned();
+                let oai =
+                    format!("validator(max_length = 35, pattern = r\"{TIMESTAMP_PATTERN}\")");
+                validators.push(format!(
+                    "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
+                     domain_rule(\"timestamp\", parse_timestamp(\"{name}\", raw))\n}}"
+                ));
+                json_invalid.push((name.clone(), "\"2026-11-30T25:00:00Z\"".into()));
                 let (gt, gb) = getter_copy("DateTime<Utc>");
                 (
                     doc.clone(),
@@ -878,16 +919,14 @@ fn field(
                         None,
                     )],
                     format!("row.{name}"),
-                    vec![plain_request(&doc, "DateTime<Utc>")],
-                    vec![plain_response(
-                        &doc,
-                        "DateTime<Utc>",
-                        format!("{entity}.{name}()"),
-                    )],
+                    vec![lenient_request(&doc, "String", oai, &check_fn)],
+                    vec![plain_response(&doc, "DateTime<Utc>", format!("{entity}.{name}()"))],
                     if optional {
-                        format!("request.{name}.map(|at| at.trunc_subsecs(6))")
+                        format!(
+                            "request.{name}.as_deref().map(|raw| parse_timestamp(\"{name}\", raw)).transpose()?"
+                        )
                     } else {
-                        format!("request.{name}.trunc_subsecs(6)")
+                        format!("parse_timestamp(\"{name}\", &request.{name})?")
                     },
                     [
                         some(
