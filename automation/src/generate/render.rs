@@ -145,7 +145,7 @@ pub fn plan(
     }
     Ok(Plan {
         files,
-        edits: edits(names, migration),
+        edits: edits(names, migration, auth),
         // Idempotency fingerprints are stored as SHA-256 digests.
         dependencies: vec![(
             PathBuf::from("crates/persistence/Cargo.toml"),
@@ -163,7 +163,7 @@ fn insertion(point: &'static str, lines: &[String]) -> Insertion {
 }
 
 /// The wiring of the layout contract (docs/architecture.md, "Adding a resource").
-fn edits(names: &Names, migration: &str) -> Vec<Edit> {
+fn edits(names: &Names, migration: &str, auth: bool) -> Vec<Edit> {
     let Names {
         snake,
         pascal,
@@ -176,7 +176,8 @@ fn edits(names: &Names, migration: &str) -> Vec<Edit> {
         file: PathBuf::from(file),
         insertions,
     };
-    vec![
+    let scopes = snake.to_uppercase();
+    let mut edits = vec![
         edit(
             "crates/domain/src/lib.rs",
             vec![insertion("modules", &[format!("pub mod {snake};")])],
@@ -245,7 +246,22 @@ fn edits(names: &Names, migration: &str) -> Vec<Edit> {
                 ),
             ],
         ),
-    ]
+    ];
+    if auth {
+        // `dev-token` grants every scope the service knows by default.
+        edits.push(edit(
+            "crates/api/src/auth.rs",
+            vec![insertion(
+                "scopes",
+                &[
+                    format!("crate::{snake}::{scopes}_READ,"),
+                    format!("crate::{snake}::{scopes}_WRITE,"),
+                    format!("crate::{snake}::{scopes}_ADMIN,"),
+                ],
+            )],
+        ));
+    }
+    edits
 }
 
 /// What Schemathesis (`cargo xtask api-fuzz`) may expect of each operation besides its
