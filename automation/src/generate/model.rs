@@ -16,8 +16,7 @@ const URL_PATTERN: &str = "^https?://[!-~]+$";
 /// `\uXXXX` escapes JSON Schema patterns understand.
 const ONE_LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
 /// The same, allowing tab and line breaks.
-const MULTI_LINE_PATTERN: &str =
-    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+const MULTI_LINE_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
 /// A date as `NaiveDate` writes it.
 const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 /// An RFC 3339 timestamp with a four-digit year, as `parse_timestamp` checks it.
@@ -885,8 +884,14 @@ fn field(
                         format!("parse_date(\"{name}\", &request.{name})?")
                     },
                     [
-                        some(optional, "NaiveDate::from_ymd_opt(1990, 12, 31).unwrap()".into()),
-                        some(optional, "NaiveDate::from_ymd_opt(2001, 1, 2).unwrap()".into()),
+                        some(
+                            optional,
+                            "NaiveDate::from_ymd_opt(1990, 12, 31).unwrap()".into(),
+                        ),
+                        some(
+                            optional,
+                            "NaiveDate::from_ymd_opt(2001, 1, 2).unwrap()".into(),
+                        ),
                     ],
                     [
                         vec![(name.clone(), "json!(\"1990-12-31\")".into())],
@@ -899,8 +904,7 @@ fn field(
                 let doc = "A point in time (RFC 3339, like 2026-11-30T17:05:00Z), kept to the \
                            microsecond."
                     .to_owned();
-                let oai =
-                    format!("validator(max_length = 35, pattern = r\"{TIMESTAMP_PATTERN}\")");
+                let oai = format!("validator(max_length = 35, pattern = r\"{TIMESTAMP_PATTERN}\")");
                 validators.push(format!(
                     "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
                      domain_rule(\"timestamp\", parse_timestamp(\"{name}\", raw))\n}}"
@@ -920,7 +924,11 @@ fn field(
                     )],
                     format!("row.{name}"),
                     vec![lenient_request(&doc, "String", oai, &check_fn)],
-                    vec![plain_response(&doc, "DateTime<Utc>", format!("{entity}.{name}()"))],
+                    vec![plain_response(
+                        &doc,
+                        "DateTime<Utc>",
+                        format!("{entity}.{name}()"),
+                    )],
                     if optional {
                         format!(
                             "request.{name}.as_deref().map(|raw| parse_timestamp(\"{name}\", raw)).transpose()?"
