@@ -116,7 +116,10 @@ pub fn resource(root: &Path, auth: bool, args: &ResourceArgs) -> anyhow::Result<
             .with_context(|| format!("cannot read {}", edit.file.display()))?;
         let new = markers::apply(&edit.file.display().to_string(), &text, &edit.insertions)
             .map_err(anyhow::Error::msg)?;
-        edited.push((path, edit, new));
+        // A rerun with --force finds the wiring already there.
+        if new != text {
+            edited.push((path, edit, new));
+        }
     }
 
     let mut manifests = Vec::new();
