@@ -1,18 +1,18 @@
 //! `Lenient<T>`: a request field whose constraints are *documented* by poem-openapi and
-//! *checked* by `validator`.
+//! *checked* by the domain, when the request is converted into domain values.
 //!
 //! poem-openapi's `#[oai(validator(...))]` puts a field's constraints (lengths, ranges,
 //! patterns) into the OpenAPI schema, but it also checks them while parsing and stops at the
-//! first bad field with a 400. The `validator` crate reports every bad field at once (one 422),
-//! but is invisible to the schema. A `Lenient` field gets both: the schema shows the
-//! constraints, parsing only checks the JSON type, and `Validate::validate` reports every rule
-//! broken. A test in each DTO module proves the schema and the validation agree on boundary
-//! values, so the two declarations cannot drift apart.
+//! first bad field with a 400. A `Lenient` field keeps the documentation without the check:
+//! the schema shows the constraints, parsing only checks the JSON type, and the conversion
+//! into domain values (through [`crate::fields::FieldErrors`]) parses each field once by its
+//! value object and reports every rule broken, in one 422. A test in each DTO module proves
+//! the schema and the conversion agree on boundary values, so the two declarations cannot
+//! drift apart.
 //!
 //! ```text
 //! #[oai(validator(max_length = 500))]            // documented
-//! #[validate(custom(function = "valid_note"))]  // checked, with every other field
-//! pub note: Option<Lenient<String>>,
+//! pub note: Option<Lenient<String>>,             // checked by `Note::parse` in the conversion
 //! ```
 
 use std::borrow::Cow;
@@ -23,7 +23,7 @@ use poem_openapi::types::{ParseFromJSON, ParseResult, ToJSON, Type};
 use serde_json::Value;
 
 /// A field parsed without poem-openapi's constraint checks; see the module documentation.
-/// (`Serialize` lets `validator` quote the rejected value in its errors.)
+/// (`Serialize` lets a `validator` derive quote the rejected value in its errors.)
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct Lenient<T>(pub T);

@@ -8,8 +8,8 @@
 //! the binary hands in through [`ApiState`]. Handlers stay thin: parse and validate the DTO, call
 //! a use case, map the result.
 //!
-//! Shared pieces have their own modules (`problem`, `caller`, `paging`, `preconditions`,
-//! `routes`); each resource has its own folder (`order/`: the handlers, `dto.rs`).
+//! Shared pieces have their own modules (`problem`, `fields`, `caller`, `paging`,
+//! `preconditions`, `routes`); each resource has its own folder (`order/`: the handlers, `dto.rs`).
 #![forbid(unsafe_code)]
 
 mod allow;
@@ -18,6 +18,7 @@ pub mod auth;
 {%- endif %}
 pub mod caller;
 mod contract;
+pub mod fields;
 mod health;
 mod lenient;
 mod metrics;

@@ -1,5 +1,7 @@
 //! Idempotent creation, shared by every resource: the client's key, what it already stands for,
-//! and how long it is remembered.
+//! and how long it is remembered. The store is each resource's own port (orders:
+//! `order::IdempotencyStore`): a new resource and its key are written in one transaction, and
+//! the key's row refers to the resource's table.
 
 use std::fmt;
 
@@ -11,7 +13,7 @@ use crate::DomainError;
 pub const IDEMPOTENCY_KEY_TTL_HOURS: i64 = 24;
 
 /// A client-chosen key that makes a create request safe to retry: 1 to 255 visible ASCII
-/// characters (the `Idempotency-Key` header).
+/// characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
 
@@ -25,7 +27,7 @@ impl IdempotencyKey {
             Ok(Self(raw.to_owned()))
         } else {
             Err(DomainError::invalid(
-                "Idempotency-Key",
+                "idempotency_key",
                 "must be 1 to 255 visible ASCII characters",
             ))
         }

@@ -6,7 +6,7 @@ use crate::DomainError;
 /// Longest e-mail address accepted (RFC 5321 path limit).
 pub const EMAIL_MAX_LEN: usize = 254;
 
-/// A customer's e-mail address: printable ASCII, one `@` between a local part and a dotted
+/// An e-mail address: printable ASCII, one `@` between a local part and a dotted
 /// domain that neither starts nor ends with a dot, at most 254 characters. (Internationalised
 /// addresses are refused: the rule is exact and stays expressible as a schema pattern.)
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let invalid = |message: &str| Err(DomainError::invalid("customer_email", message));
+        let invalid = |message: &str| Err(DomainError::invalid("email", message));
         if raw.chars().count() > EMAIL_MAX_LEN {
             return invalid("must be at most 254 characters");
         }
@@ -82,13 +82,13 @@ impl Money {
     pub fn validate_amount(amount_minor: i64) -> Result<(), DomainError> {
         if amount_minor <= 0 {
             return Err(DomainError::invalid(
-                "amount_minor",
+                "amount",
                 "must be greater than zero",
             ));
         }
         if amount_minor > MAX_AMOUNT_MINOR {
             return Err(DomainError::invalid(
-                "amount_minor",
+                "amount",
                 "must be at most 9007199254740991 (2^53 - 1, exact in every JSON client)",
             ));
         }

@@ -244,11 +244,14 @@ async fn an_idempotency_key_makes_create_safe_to_retry(db: TestDatabase) {
     };
     let first = post(new_order()).await.unwrap();
     assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
     let first: serde_json::Value = first.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/orders/{}", first["id"].as_str().unwrap()));
     let again = post(new_order()).await.unwrap();
-    assert_eq!(again.status(), 201);
+    assert_eq!(again.status(), 200, "a replay creates nothing: 200, not 201");
+    assert_eq!(again.headers()["etag"], "\"1\"");
     let again: serde_json::Value = again.json().await.unwrap();
-    assert_eq!(again["id"], first["id"], "the retry returns the same order");
+    assert_eq!(again, first, "the retry returns the same order");
 
     let mut different = new_order();
     different["amount_minor"] = json!(999);

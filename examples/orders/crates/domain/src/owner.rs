@@ -4,7 +4,7 @@
 use crate::DomainError;
 use crate::values::check_free_text;
 
-/// The subject an order belongs to: the `sub` of the token that placed it, or
+/// The subject a resource belongs to: the `sub` of the token that created it, or
 /// [`Owner::ANONYMOUS`] in a service without authentication. 1 to 255 characters, no control
 /// characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -14,7 +14,7 @@ impl Owner {
     /// Longest owner, in characters (the column holds 255).
     pub const MAX_CHARS: usize = 255;
 
-    /// The owner of every order placed without a token, and of the orders that existed before
+    /// The owner of everything created without a token, and of the orders that existed before
     /// orders had owners (the migration that added the column gave them this one).
     pub const ANONYMOUS: &'static str = "anonymous";
 
@@ -39,8 +39,8 @@ impl Owner {
     }
 }
 
-/// Who is calling a use case: the owner new orders get, and whether the caller may see and
-/// act on every order (an administrator) or only on its own.
+/// Who is calling a use case: the owner of what it creates, and whether the caller may see and
+/// act on every resource of a kind (an administrator) or only on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     owner: Owner,
@@ -48,7 +48,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// A caller limited to its own orders.
+    /// A caller limited to its own resources.
     pub fn owner(owner: Owner) -> Self {
         Self {
             owner,
@@ -56,8 +56,8 @@ impl Caller {
         }
     }
 
-    /// A caller who sees and acts on every order (the `orders:admin` scope); orders it places
-    /// are still its own.
+    /// A caller who sees and acts on every resource of the kind it calls (the API grants it
+    /// with the resource's admin scope); what it creates is still its own.
     pub fn administrator(owner: Owner) -> Self {
         Self {
             owner,
@@ -65,17 +65,17 @@ impl Caller {
         }
     }
 
-    /// The owner of the orders this caller places.
+    /// The owner of what this caller creates.
     pub fn as_owner(&self) -> &Owner {
         &self.owner
     }
 
-    /// Whose orders this caller may see: `None` for every order.
+    /// Whose resources this caller may see: `None` for everyone's.
     pub fn scope(&self) -> Option<&Owner> {
         (!self.sees_all).then_some(&self.owner)
     }
 
-    /// Whether an order of `owner` is visible to this caller. An order that is not answers
+    /// Whether a resource of `owner` is visible to this caller. One that is not answers
     /// exactly as a missing one, so that callers never learn that it exists.
     pub fn may_see(&self, owner: &Owner) -> bool {
         self.scope().is_none_or(|mine| mine == owner)

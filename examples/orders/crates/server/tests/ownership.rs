@@ -140,6 +140,7 @@ async fn the_same_idempotency_key_from_two_subjects_is_two_keys(db: TestDatabase
         "the key's existence is not revealed"
     );
     let replay = create(&server, "alice", Some("order-1"), "alice's").await;
+    assert_eq!(replay.status(), 200, "a replay");
     let replay: serde_json::Value = replay.json().await.unwrap();
     assert_eq!(replay["id"], first["id"], "alice's own retry still replays");
     server.stop().await;

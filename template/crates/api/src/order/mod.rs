@@ -10,9 +10,9 @@ use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
-use validator::Validate;
 
 use crate::caller::caller_of;
+use crate::fields::on_the_wire;
 use crate::paging;
 use crate::preconditions::{etag, expected_version};
 use crate::problem::Problems;
@@ -50,6 +50,9 @@ type PayProblems = Problems<
 
 use dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto};
 
+/// The wire's names for the fields the domain names otherwise.
+const WIRE_NAMES: &[(&str, &str)] = &[("idempotency_key", "Idempotency-Key")];
+
 #[derive(Debug, ApiResponse)]
 pub enum CreateOrderResponse {
     /// The order was placed.
@@ -59,6 +62,20 @@ pub enum CreateOrderResponse {
         #[oai(header = "Location")] String,
         #[oai(header = "ETag")] String,
     ),
+    /// A retry: an earlier request with the same `Idempotency-Key` and the same body placed
+    /// this order; nothing new was placed.
+    #[oai(status = 200)]
+    Replayed(Json<OrderDto>, #[oai(header = "ETag")] String),
+}
+
+impl CreateOrderResponse {
+    fn created(order: &Order) -> Self {
+        Self::Created(
+            Json(OrderDto::from(order)),
+            format!("/api/v1/orders/{}", order.id()),
+            etag(order.version()),
+        )
+    }
 }
 
 #[derive(Debug, ApiResponse)]
@@ -81,8 +98,8 @@ pub struct OrdersApi;
 impl OrdersApi {
     /// Place an order
     ///
-    /// Creates a pending order. Every invalid field is reported at once (422). Send an
-    /// `Idempotency-Key` to make retries safe.
+    /// Creates a pending order (201). Every invalid field is reported at once (422). Send an
+    /// `Idempotency-Key` to make retries safe: a retry answers 200 with the order placed first.
     #[oai(path = "/orders", method = "post", operation_id = "create_order")]
     async fn create_order(
         &self,
@@ -90,8 +107,8 @@ impl OrdersApi {
 {%- if auth %}
         token: BearerAuth,
 {%- endif %}
-        /// Makes the request safe to retry: the same key with the same body returns the order
-        /// the first request created; with a different body it is refused (422).
+        /// Makes the request safe to retry: the same key with the same body answers 200 with the
+        /// order the first request created; with a different body it is refused (422).
         #[oai(
             name = "Idempotency-Key",
             validator(min_length = 1, max_length = 255, pattern = "^[!-~]+$")
@@ -105,21 +122,24 @@ impl OrdersApi {
 {%- else %}
         let caller = caller_of();
 {%- endif %}
-        body.validate()?;
         let new = NewOrder::try_from(body.0)?;
-        let order = match idempotency_key.0.as_deref() {
-            Some(raw) => {
-                let key = IdempotencyKey::parse(raw)?;
-                orders.place_order_once(&caller, new, &key).await?.order
-            }
-            None => orders.place_order(&caller, new).await?,
+        let Some(raw_key) = idempotency_key.0.as_deref() else {
+            let order = orders.place_order(&caller, new).await?;
+            return Ok(CreateOrderResponse::created(&order));
         };
-        let location = format!("/api/v1/orders/{}", order.id());
-        Ok(CreateOrderResponse::Created(
-            Json(OrderDto::from(&order)),
-            location,
-            etag(order.version()),
-        ))
+        let key = IdempotencyKey::parse(raw_key).map_err(|err| on_the_wire(err, WIRE_NAMES))?;
+        let placement = orders
+            .place_order_once(&caller, new, &key)
+            .await
+            .map_err(|err| on_the_wire(err, WIRE_NAMES))?;
+        Ok(if placement.replayed {
+            CreateOrderResponse::Replayed(
+                Json(OrderDto::from(&placement.order)),
+                etag(placement.order.version()),
+            )
+        } else {
+            CreateOrderResponse::created(&placement.order)
+        })
     }
 
     /// Read an order

@@ -93,7 +93,7 @@ impl OrderService {
                 replayed: true,
             }),
             KeyUse::Repeated { .. } => Err(DomainError::invalid(
-                "Idempotency-Key",
+                "idempotency_key",
                 "was already used with a different request; use a new key",
             )),
         }

@@ -268,7 +268,7 @@ async fn an_idempotency_key_places_one_order_and_refuses_another_request() {
     let mut different = new_order();
     different.note = Some(Note::parse("another").unwrap());
     let err = orders.place_order_once(&ada(), different, &key).await.unwrap_err();
-    assert!(matches!(err, DomainError::Invalid { field: "Idempotency-Key", .. }));
+    assert!(matches!(err, DomainError::Invalid { field: "idempotency_key", .. }));
 }
 
 #[test]

@@ -324,7 +324,7 @@ async fn an_idempotency_key_places_one_order_and_refuses_another_request() {
     assert!(matches!(
         err,
         DomainError::Invalid {
-            field: "Idempotency-Key",
+            field: "idempotency_key",
             ..
         }
     ));
