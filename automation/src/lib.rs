@@ -25,6 +25,7 @@
 //! | load-test and its smoke run | [`load_test`] |
 //! | api-fuzz with Schemathesis | [`api_fuzz`] |
 //! | deploy checks: image contents, hadolint, kustomize, schemas, checkov | [`deploy`] |
+//! | `generate resource`: a new resource through every layer | [`generate`] |
 //!
 //! ```no_run
 //! use service_automation::{Project, ci, lint};
@@ -47,6 +48,7 @@ use anyhow::{Context, bail};
 pub mod api_fuzz;
 pub mod ci;
 pub mod deploy;
+pub mod generate;
 mod image_contents;
 pub mod lint;
 pub mod load_test;

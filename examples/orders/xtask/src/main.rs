@@ -14,7 +14,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use service_automation::{
-    Project, api_fuzz, ci, deploy, lint, load_test, migrations, openapi, openapi_lint, security,
+    Project, api_fuzz, ci, deploy, generate, lint, load_test, migrations, openapi, openapi_lint,
+    security,
 };
 
 /// The template's `auth` answer: the binary mints bearer tokens (`dev-token`), and `api-fuzz`
@@ -109,6 +110,13 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Generate code in this project's layout: `generate resource <name> <field>...` writes a
+    /// resource through every layer, with its tests, and wires it in (docs/architecture.md,
+    /// "Adding a resource").
+    Generate {
+        #[command(subcommand)]
+        what: generate::Generate,
+    },
     /// Fuzz the running service from its OpenAPI document with Schemathesis
     /// (`schemathesis.toml`).
     ApiFuzz,
@@ -164,6 +172,7 @@ fn main() -> ExitCode {
         Task::Lint => lint::all(&root, RULES),
         Task::Migrate { args } => migrations::command(&root, &args),
         Task::DevToken { args } => service_automation::dev_token(&root, &args),
+        Task::Generate { what } => generate::run(&root, BEARER_AUTH, &what),
         Task::ApiFuzz => api_fuzz::run(&project),
         Task::LoadTest(options) => load_test::run(&root, &options),
         Task::Openapi {

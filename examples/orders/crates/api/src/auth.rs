@@ -33,8 +33,13 @@ pub const ORDERS_READ: &str = "orders:read";
 pub const ORDERS_WRITE: &str = "orders:write";
 /// See and act on every caller's orders, not only one's own (ADR 0008).
 pub const ORDERS_ADMIN: &str = "orders:admin";
-/// Every scope this service knows.
-pub const ALL_SCOPES: &[&str] = &[ORDERS_READ, ORDERS_WRITE, ORDERS_ADMIN];
+/// Every scope this service knows (what `dev-token` grants by default).
+pub const ALL_SCOPES: &[&str] = &[
+    ORDERS_READ,
+    ORDERS_WRITE,
+    ORDERS_ADMIN,
+    // xtask-generate: scopes
+];
 
 /// The claims this service reads from a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -151,6 +151,8 @@ async fn every_bound_of_a_parameter_is_enforced_on_both_sides() {
                     }
                     let builder = match method.as_str() {
                         "get" => server.client.get(&url),
+                        "put" => server.client.put(&url),
+                        "delete" => server.client.delete(&url),
                         _ => server.client.post(&url),
                     };
                     let builder = match place {
