@@ -56,7 +56,8 @@ pub struct Uses {
     pub enums: bool,
     /// A value object with a property test (bounded strings and ints).
     pub proptest: bool,
-    /// A request member checked by `validator` (a `Lenient` member).
+    /// A request member parsed by a domain constructor while the request converts (a
+    /// `Lenient` member, its errors collected by `FieldErrors`).
     pub validated: bool,
     /// An optional field.
     pub optional: bool,
@@ -122,10 +123,12 @@ pub struct Field {
     pub from_row: String,
     pub request: Vec<DtoMember>,
     pub response: Vec<DtoMember>,
-    /// `request` → the domain value (may use `?`).
+    /// `request` → the domain value, for a member that cannot be invalid once parsed from
+    /// JSON (bools, UUIDs, enums).
     pub to_domain: String,
-    /// Validator functions for the request's members.
-    pub validators: Vec<String>,
+    /// `request` and `errors` (`FieldErrors`) → `Option` of the state's value: `None` after
+    /// recording why a member is invalid. For members a domain constructor parses.
+    pub parse: Option<String>,
     /// Domain test values: two different valid values (Rust expressions).
     pub domain_sample: [String; 2],
     /// JSON members of two different valid requests: `"name": "..."` pairs.
@@ -158,8 +161,6 @@ pub struct DtoMember {
     pub ty: String,
     /// The `#[oai(...)]` contents, if any.
     pub oai: Option<String>,
-    /// The `#[validate(...)]` contents, if any.
-    pub validate: Option<String>,
     /// `customer` → the member (responses only).
     pub from_entity: String,
 }
@@ -205,7 +206,7 @@ impl Resource {
 }
 
 fn models_have_validators(fields: &[Field]) -> bool {
-    fields.iter().any(|field| !field.validators.is_empty())
+    fields.iter().any(|field| field.parse.is_some())
 }
 
 fn opt(optional: bool, ty: &str) -> String {
@@ -273,13 +274,6 @@ fn field(
             format!("{ty}::parse(&row.{name}).map_err(corrupt)?")
         }
     };
-    let parse_text_from_request = |ty: &str| {
-        if optional {
-            format!("request.{name}.as_deref().map(|value| {ty}::parse(value)).transpose()?")
-        } else {
-            format!("{ty}::parse(&request.{name})?")
-        }
-    };
     let text_response = |doc: &str, oai: String| DtoMember {
         name: name.clone(),
         doc: doc.to_owned(),
@@ -289,7 +283,6 @@ fn field(
         } else {
             oai
         }),
-        validate: None,
         from_entity: if optional {
             format!(
                 "{}.{name}().map(|value| value.as_str().to_owned())",
@@ -299,12 +292,11 @@ fn field(
             format!("{}.{name}().as_str().to_owned()", names.snake)
         },
     };
-    let lenient_request = |doc: &str, raw: &str, oai: String, check: &str| DtoMember {
+    let lenient_request = |doc: &str, raw: &str, oai: String| DtoMember {
         name: name.clone(),
         doc: doc.to_owned(),
         ty: opt(optional, &format!("Lenient<{raw}>")),
         oai: Some(oai),
-        validate: Some(format!("custom(function = \"{check}\")")),
         from_entity: String::new(),
     };
     let plain_request = |doc: &str, ty: &str| DtoMember {
@@ -312,7 +304,6 @@ fn field(
         doc: doc.to_owned(),
         ty: opt(optional, ty),
         oai: None,
-        validate: None,
         from_entity: String::new(),
     };
     let plain_response = |doc: &str, ty: &str, from: String| DtoMember {
@@ -320,12 +311,30 @@ fn field(
         doc: doc.to_owned(),
         ty: opt(optional, ty),
         oai: optional.then(|| "skip_serializing_if_is_none".to_owned()),
-        validate: None,
         from_entity: from,
     };
     let entity = &names.snake;
-    let check_fn = format!("valid_{name}");
-    let mut validators = Vec::new();
+    let mut parse = None;
+    // The member parsed by `call` (a constructor call with `RAW` for the member's value: an
+    // `i64` when `number`, else a `&str`), its error recorded under `code`, absent or not.
+    let check = |code: &str, number: bool, call: &str| {
+        let (present, required) = if number {
+            ("*raw".to_owned(), format!("*request.{name}"))
+        } else {
+            ("raw".to_owned(), format!("&request.{name}"))
+        };
+        Some(if optional {
+            format!(
+                "request\n.{name}\n.as_deref()\n.map_or(Some(None), |raw| errors.check(\"{name}\", \"{code}\", {}).map(Some))",
+                call.replace("RAW", &present)
+            )
+        } else {
+            format!(
+                "errors.check(\"{name}\", \"{code}\", {})",
+                call.replace("RAW", &required)
+            )
+        })
+    };
     let mut boundaries = Vec::new();
     let mut json_invalid = Vec::new();
 
@@ -365,10 +374,7 @@ fn field(
                 if min > 0 {
                     oai = format!("min_length = {min}, {oai}");
                 }
-                validators.push(format!(
-                    "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"length\", {ty}::parse(raw))\n}}"
-                ));
+                parse = check("length", false, &format!("{ty}::parse(RAW)"));
                 boundaries.push(Boundary {
                     member: name.clone(),
                     keyword: "maxLength",
@@ -427,14 +433,9 @@ fn field(
                         )
                     }],
                     parse_text_from_row(&ty),
-                    vec![lenient_request(
-                        &doc,
-                        "String",
-                        format!("validator({oai})"),
-                        &check_fn,
-                    )],
+                    vec![lenient_request(&doc, "String", format!("validator({oai})"))],
                     vec![text_response(&doc, format!("validator({oai})"))],
-                    parse_text_from_request(&ty),
+                    String::new(),
                     [
                         some(optional, format!("{ty}::parse({s1}).unwrap()")),
                         some(optional, format!("{ty}::parse({s2}).unwrap()")),
@@ -462,10 +463,7 @@ fn field(
                 );
                 let oai =
                     format!("validator(max_length = {URL_MAX_CHARS}, pattern = {URL_PATTERN:?})");
-                validators.push(format!(
-                    "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"url\", {ty}::parse(raw))\n}}"
-                ));
+                parse = check("url", false, &format!("{ty}::parse(RAW)"));
                 boundaries.push(Boundary {
                     member: name.clone(),
                     keyword: "maxLength",
@@ -486,9 +484,9 @@ fn field(
                     (gt, gb),
                     vec![column("String", "text", "", text_to_row(), None)],
                     parse_text_from_row(&ty),
-                    vec![lenient_request(&doc, "String", oai.clone(), &check_fn)],
+                    vec![lenient_request(&doc, "String", oai.clone())],
                     vec![text_response(&doc, oai)],
-                    parse_text_from_request(&ty),
+                    String::new(),
                     [
                         some(
                             optional,
@@ -521,10 +519,7 @@ fn field(
                 let doc = format!("A whole number from {min} to {max}.");
                 let oai =
                     format!("validator(minimum(value = \"{min}\"), maximum(value = \"{max}\"))");
-                validators.push(format!(
-                    "fn {check_fn}(raw: &Lenient<i64>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"range\", {ty}::new(**raw))\n}}"
-                ));
+                parse = check("range", true, &format!("{ty}::new(RAW)"));
                 for (keyword, value, accepted) in [
                     ("minimum", "bound", true),
                     ("minimum", "bound - 1", false),
@@ -564,7 +559,7 @@ fn field(
                     } else {
                         format!("{ty}::new(row.{name}).map_err(corrupt)?")
                     },
-                    vec![lenient_request(&doc, "i64", oai.clone(), &check_fn)],
+                    vec![lenient_request(&doc, "i64", oai.clone())],
                     vec![DtoMember {
                         name: name.clone(),
                         doc: doc.clone(),
@@ -574,18 +569,13 @@ fn field(
                         } else {
                             oai
                         }),
-                        validate: None,
                         from_entity: if optional {
                             format!("{entity}.{name}().map(|value| value.get())")
                         } else {
                             format!("{entity}.{name}().get()")
                         },
                     }],
-                    if optional {
-                        format!("request.{name}.map(|value| {ty}::new(*value)).transpose()?")
-                    } else {
-                        format!("{ty}::new(*request.{name})?")
-                    },
+                    String::new(),
                     [
                         some(optional, format!("{ty}::new({min}).unwrap()")),
                         some(optional, format!("{ty}::new({s2}).unwrap()")),
@@ -601,10 +591,7 @@ fn field(
                 let doc =
                     "An e-mail address in printable ASCII, at most 254 characters.".to_owned();
                 let oai = format!("validator(max_length = 254, pattern = r\"{EMAIL_PATTERN}\")");
-                validators.push(format!(
-                    "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"email\", Email::parse(raw))\n}}"
-                ));
+                parse = check("email", false, "Email::parse(RAW)");
                 boundaries.push(Boundary {
                     member: name.clone(),
                     keyword: "maxLength",
@@ -625,9 +612,9 @@ fn field(
                     (gt, gb),
                     vec![column("String", "string_len", ", 254", text_to_row(), None)],
                     parse_text_from_row("Email"),
-                    vec![lenient_request(&doc, "String", oai.clone(), &check_fn)],
+                    vec![lenient_request(&doc, "String", oai.clone())],
                     vec![text_response(&doc, oai)],
-                    parse_text_from_request("Email"),
+                    String::new(),
                     [
                         some(
                             optional,
@@ -663,14 +650,15 @@ fn field(
                 let minor_oai =
                     format!("validator(minimum(value = \"1\"), maximum(value = \"{MAX_AMOUNT}\"))");
                 let currency_oai = "validator(max_length = 3, pattern = \"^[A-Z]{3}$\")".to_owned();
-                validators.push(format!(
-                    "fn valid_{minor}(raw: &Lenient<i64>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"range\", Money::validate_amount(**raw))\n}}"
-                ));
-                validators.push(format!(
-                    "fn valid_{currency}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"currency\", Currency::parse(raw))\n}}"
-                ));
+                parse = Some(if optional {
+                    format!(
+                        "optional_money(\n&mut errors,\n(\"{minor}\", \"{currency}\"),\nrequest.{minor}.as_deref().copied(),\nrequest.{currency}.as_deref().map(String::as_str),\n)"
+                    )
+                } else {
+                    format!(
+                        "money(\n&mut errors,\n(\"{minor}\", \"{currency}\"),\n*request.{minor},\n&request.{currency},\n)"
+                    )
+                });
                 for (keyword, value, accepted) in [
                     ("minimum", "bound", true),
                     ("minimum", "bound - 1", false),
@@ -691,7 +679,6 @@ fn field(
                     doc: doc.to_owned(),
                     ty: opt(optional, &format!("Lenient<{raw}>")),
                     oai: Some(oai.to_owned()),
-                    validate: Some(format!("custom(function = \"valid_{member}\")")),
                     from_entity: String::new(),
                 };
                 let out = |member: &str, doc: &str, raw: &str, oai: &str, from: String| DtoMember {
@@ -703,7 +690,6 @@ fn field(
                     } else {
                         oai.to_owned()
                     }),
-                    validate: None,
                     from_entity: from,
                 };
                 let (minor_row, currency_row, minor_out, currency_out) = if optional {
@@ -779,15 +765,7 @@ fn field(
                             currency_out,
                         ),
                     ],
-                    if optional {
-                        format!(
-                            "optional_money(\n\"{minor}\",\n\"{currency}\",\nrequest.{minor}.map(Lenient::into_inner),\nrequest.{currency}.map(Lenient::into_inner),\n)?"
-                        )
-                    } else {
-                        format!(
-                            "Money::new(\n*request.{minor},\nCurrency::parse(&request.{currency})?,\n)?"
-                        )
-                    },
+                    String::new(),
                     [
                         some(
                             optional,
@@ -847,10 +825,7 @@ fn field(
                 uses.date = true;
                 let doc = "A calendar date, like 2026-11-30.".to_owned();
                 let oai = format!("validator(max_length = 10, pattern = \"{DATE_PATTERN}\")");
-                validators.push(format!(
-                    "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"date\", parse_date(\"{name}\", raw))\n}}"
-                ));
+                parse = check("date", false, &format!("parse_date(\"{name}\", RAW)"));
                 json_invalid.push((name.clone(), "\"2026-02-30\"".into()));
                 let (gt, gb) = getter_copy("NaiveDate");
                 (
@@ -859,7 +834,7 @@ fn field(
                     (gt, gb),
                     vec![column("Date", "date", "", format!("{name}()"), None)],
                     format!("row.{name}"),
-                    vec![lenient_request(&doc, "String", oai.clone(), &check_fn)],
+                    vec![lenient_request(&doc, "String", oai.clone())],
                     vec![DtoMember {
                         name: name.clone(),
                         doc: doc.clone(),
@@ -869,20 +844,13 @@ fn field(
                         } else {
                             oai
                         }),
-                        validate: None,
                         from_entity: if optional {
                             format!("{entity}.{name}().map(|date| date.to_string())")
                         } else {
                             format!("{entity}.{name}().to_string()")
                         },
                     }],
-                    if optional {
-                        format!(
-                            "request.{name}.as_deref().map(|raw| parse_date(\"{name}\", raw)).transpose()?"
-                        )
-                    } else {
-                        format!("parse_date(\"{name}\", &request.{name})?")
-                    },
+                    String::new(),
                     [
                         some(
                             optional,
@@ -905,10 +873,11 @@ fn field(
                            microsecond."
                     .to_owned();
                 let oai = format!("validator(max_length = 35, pattern = r\"{TIMESTAMP_PATTERN}\")");
-                validators.push(format!(
-                    "fn {check_fn}(raw: &Lenient<String>) -> Result<(), ValidationError> {{\n    \
-                     domain_rule(\"timestamp\", parse_timestamp(\"{name}\", raw))\n}}"
-                ));
+                parse = check(
+                    "timestamp",
+                    false,
+                    &format!("parse_timestamp(\"{name}\", RAW)"),
+                );
                 json_invalid.push((name.clone(), "\"2026-11-30T25:00:00Z\"".into()));
                 let (gt, gb) = getter_copy("DateTime<Utc>");
                 (
@@ -923,19 +892,13 @@ fn field(
                         None,
                     )],
                     format!("row.{name}"),
-                    vec![lenient_request(&doc, "String", oai, &check_fn)],
+                    vec![lenient_request(&doc, "String", oai)],
                     vec![plain_response(
                         &doc,
                         "DateTime<Utc>",
                         format!("{entity}.{name}()"),
                     )],
-                    if optional {
-                        format!(
-                            "request.{name}.as_deref().map(|raw| parse_timestamp(\"{name}\", raw)).transpose()?"
-                        )
-                    } else {
-                        format!("parse_timestamp(\"{name}\", &request.{name})?")
-                    },
+                    String::new(),
                     [
                         some(
                             optional,
@@ -1103,7 +1066,7 @@ fn field(
         request,
         response,
         to_domain,
-        validators,
+        parse,
         domain_sample: samples,
         json_sample: json,
         json_invalid,
