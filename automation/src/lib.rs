@@ -154,7 +154,8 @@ pub fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo run -p server -- dev-token <args>`: the token goes to stdout, ready for `$(...)`.
+/// The service binary's `dev-token <args>` (built as the tests build it, see
+/// [`service::build`]): the token goes to stdout, ready for `$(...)`.
 ///
 /// ```no_run
 /// let project = service_automation::Project::new(".", true);
@@ -162,14 +163,8 @@ pub fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 /// # Ok::<(), anyhow::Error>(())
 /// ```
 pub fn dev_token(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let status = cargo_command()
-        .args(["run", "--quiet", "--package", "server", "--", "dev-token"])
-        .args(args)
-        .current_dir(root)
-        .status()
-        .context("cannot run the service's `dev-token` command")?;
-    if !status.success() {
-        bail!("`dev-token` failed ({status})");
-    }
-    Ok(())
+    let args: Vec<&str> = std::iter::once("dev-token")
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    service::run(root, &args, &[])
 }

@@ -11,6 +11,7 @@
 //! ```
 
 use std::path::Path;
+use std::process::Command;
 
 use anyhow::{Context, bail, ensure};
 
@@ -25,15 +26,21 @@ pub fn command(root: &Path, args: &[String]) -> anyhow::Result<()> {
     }
 }
 
-/// `cargo run -p server -- migrate <args>`, with the project's configuration.
+/// The service binary's `migrate <args>` (built as the tests build it, see
+/// [`crate::service::build`]), with the project's configuration.
 pub fn run_binary(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    run_migrate(root, args, &[])
+    let binary = crate::service::build(root, false)?;
+    run_migrate(root, &binary, args, &[])
 }
 
-fn run_migrate(root: &Path, args: &[String], envs: &[(&str, &str)]) -> anyhow::Result<()> {
-    // Not `--quiet`: a first run compiles the service for minutes, and cargo shows it.
-    let status = crate::cargo_command()
-        .args(["run", "--package", "server", "--", "migrate"])
+fn run_migrate(
+    root: &Path,
+    binary: &Path,
+    args: &[String],
+    envs: &[(&str, &str)],
+) -> anyhow::Result<()> {
+    let status = Command::new(binary)
+        .arg("migrate")
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(root)
@@ -63,10 +70,11 @@ pub fn round_trip(root: &Path) -> anyhow::Result<()> {
             config_dir.to_str().context("config path is not UTF-8")?,
         ),
     ];
+    let binary = crate::service::build(root, false)?;
     for step in [&["up"][..], &["down", "--all"], &["up"], &["status"]] {
         let args: Vec<String> = step.iter().map(|arg| (*arg).to_owned()).collect();
         println!("migrate {}", args.join(" "));
-        run_migrate(root, &args, &envs)?;
+        run_migrate(root, &binary, &args, &envs)?;
     }
     println!("migrations: up, down to zero and up again all succeeded");
     Ok(())

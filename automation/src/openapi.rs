@@ -21,8 +21,9 @@ use crate::openapi_diff::{self, Severity};
 const OPENAPI_FILE: &str = "docs/openapi.yaml";
 
 fn generated_openapi(root: &Path) -> anyhow::Result<String> {
-    let output = crate::cargo_command()
-        .args(["run", "--quiet", "--package", "server", "--", "openapi"])
+    let binary = crate::service::build(root, false)?;
+    let output = Command::new(&binary)
+        .arg("openapi")
         .current_dir(root)
         .output()
         .context("cannot run the service's `openapi` command")?;

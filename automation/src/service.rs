@@ -24,16 +24,24 @@ use anyhow::{Context, bail};
 /// How long a freshly started service may take to say where it listens.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Builds the `server` package (`--release` when asked) and returns the path of its binary,
-/// as cargo reports it.
+/// Builds the service binary and returns its path, as cargo reports it.
+///
+/// A debug build selects what `cargo nextest run --workspace` builds (every package, with its
+/// tests: `cargo build --workspace --bins --tests`), not `--package server` alone: cargo
+/// resolves dependency features per selection, and the test build adds some (tokio's, reqwest's,
+/// OpenTelemetry's), so a `--package server` build would compile most of the dependency graph a
+/// second time, with other features, beside the one the tests use. Selected like the tests, the
+/// binary is the one the tests already built. A release build (`--release`, for measuring)
+/// builds the `server` package alone: a release build of every test would be waste.
 pub fn build(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
     let mut command = crate::cargo_command();
-    command
-        .args(["build", "--package", "server"])
-        .args(["--message-format", "json-render-diagnostics"]);
+    command.arg("build");
     if release {
-        command.arg("--release");
+        command.args(["--package", "server", "--release"]);
+    } else {
+        command.args(["--workspace", "--bins", "--tests"]);
     }
+    command.args(["--message-format", "json-render-diagnostics"]);
     let output = command
         .current_dir(root)
         .stderr(Stdio::inherit())
@@ -42,16 +50,42 @@ pub fn build(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
     if !output.status.success() {
         bail!("building the service failed ({})", output.status);
     }
-    String::from_utf8_lossy(&output.stdout)
+    let manifest = std::path::absolute(root.join("crates/server/Cargo.toml"))
+        .context("cannot resolve the server crate's manifest path")?;
+    service_binary(&String::from_utf8_lossy(&output.stdout), &manifest)
+        .context("cargo build reported no binary for the server package")
+}
+
+/// The path of the server package's binary among cargo's JSON messages: the artifact of a `bin`
+/// target of the package at `manifest`, built as a program (not as a test harness).
+fn service_binary(messages: &str, manifest: &Path) -> Option<PathBuf> {
+    messages
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
+        .filter(|message| message["manifest_path"].as_str().map(Path::new) == Some(manifest))
+        .filter(|message| message["profile"]["test"] == false)
         .filter(|message| {
             let kinds = message["target"]["kind"].as_array();
             kinds.is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
         })
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .context("cargo build reported no binary for the server package")
+}
+
+/// Runs the service binary (built with [`build`]) with `args` at `root`, as `cargo run -p server
+/// -- <args>` would, inheriting standard input, output and error; an error when it fails.
+pub fn run(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
+    let binary = build(root, false)?;
+    let status = Command::new(&binary)
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", args.join(" "));
+    }
+    Ok(())
 }
 
 /// A running service; killed when dropped.
@@ -160,6 +194,34 @@ pub fn listening_address(line: &str) -> Option<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_binary_is_the_server_packages_program_not_its_test_harness() {
+        let manifest = Path::new("/p/crates/server/Cargo.toml");
+        let artifact = |manifest: &str, kind: &str, test: bool, executable: &str| {
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "manifest_path": manifest,
+                "target": { "kind": [kind] },
+                "profile": { "test": test },
+                "executable": executable,
+            })
+            .to_string()
+        };
+        let messages = [
+            artifact("/p/xtask/Cargo.toml", "bin", false, "/t/debug/xtask"),
+            artifact("/p/crates/server/Cargo.toml", "bin", true, "/t/debug/deps/orders-1a2b"),
+            artifact("/p/crates/server/Cargo.toml", "test", true, "/t/debug/deps/http-3c4d"),
+            r#"{"reason":"build-finished","success":true}"#.to_owned(),
+            artifact("/p/crates/server/Cargo.toml", "bin", false, "/t/debug/orders"),
+        ]
+        .join("\n");
+        assert_eq!(
+            service_binary(&messages, manifest),
+            Some(PathBuf::from("/t/debug/orders"))
+        );
+        assert_eq!(service_binary(&messages, Path::new("/q/Cargo.toml")), None);
+    }
 
     #[test]
     fn the_address_is_read_from_the_log_line() {
