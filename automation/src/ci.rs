@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
+use crate::service::TESTED_PACKAGES;
 use crate::{Project, cargo};
 
 /// A CI step: its name (for `--skip`/`--only` and the table) and what it runs.
@@ -118,8 +119,8 @@ pub fn run(
     Ok(())
 }
 
-/// The `test` step: the workspace's tests with cargo-nextest when it is installed, else
-/// `cargo test`.
+/// The `test` step: the tests of every package but `xtask` ([`TESTED_PACKAGES`]), with
+/// cargo-nextest when it is installed, else `cargo test`.
 pub fn test(project: &Project) -> anyhow::Result<()> {
     let root = &project.root;
     if std::env::var_os("TEST_DATABASE_URL").is_none() {
@@ -134,8 +135,14 @@ pub fn test(project: &Project) -> anyhow::Result<()> {
     if has_nextest {
         // The crates carry no doctests; add `cargo test --doc` here if yours do (nextest
         // does not run them).
-        cargo(root, &["nextest", "run", "--workspace", "--no-fail-fast"])
+        cargo(
+            root,
+            &[&["nextest", "run"], TESTED_PACKAGES, &["--no-fail-fast"]].concat(),
+        )
     } else {
-        cargo(root, &["test", "--workspace", "--no-fail-fast"])
+        cargo(
+            root,
+            &[&["test"], TESTED_PACKAGES, &["--no-fail-fast"]].concat(),
+        )
     }
 }

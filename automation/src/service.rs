@@ -21,13 +21,18 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+/// What the test step builds and tests: every package but `xtask`. The automation has no tests
+/// of its own, and `cargo xtask` has built it already: in the test build it would be compiled
+/// a second time, dependencies included, with the workspace's features.
+pub const TESTED_PACKAGES: &[&str] = &["--workspace", "--exclude", "xtask"];
+
 /// How long a freshly started service may take to say where it listens.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the service binary and returns its path, as cargo reports it.
 ///
-/// A debug build selects what `cargo nextest run --workspace` builds (every package, with its
-/// tests: `cargo build --workspace --bins --tests`), not `--package server` alone: cargo
+/// A debug build selects what the test step builds ([`TESTED_PACKAGES`], with their tests:
+/// `cargo build --workspace --exclude xtask --bins --tests`), not `--package server` alone: cargo
 /// resolves dependency features per selection, and the test build adds some (tokio's, reqwest's,
 /// OpenTelemetry's), so a `--package server` build would compile most of the dependency graph a
 /// second time, with other features, beside the one the tests use. Selected like the tests, the
@@ -39,7 +44,7 @@ pub fn build(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
     if release {
         command.args(["--package", "server", "--release"]);
     } else {
-        command.args(["--workspace", "--bins", "--tests"]);
+        command.args(TESTED_PACKAGES).args(["--bins", "--tests"]);
     }
     command.args(["--message-format", "json-render-diagnostics"]);
     let output = command
@@ -210,10 +215,25 @@ mod tests {
         };
         let messages = [
             artifact("/p/xtask/Cargo.toml", "bin", false, "/t/debug/xtask"),
-            artifact("/p/crates/server/Cargo.toml", "bin", true, "/t/debug/deps/orders-1a2b"),
-            artifact("/p/crates/server/Cargo.toml", "test", true, "/t/debug/deps/http-3c4d"),
+            artifact(
+                "/p/crates/server/Cargo.toml",
+                "bin",
+                true,
+                "/t/debug/deps/orders-1a2b",
+            ),
+            artifact(
+                "/p/crates/server/Cargo.toml",
+                "test",
+                true,
+                "/t/debug/deps/http-3c4d",
+            ),
             r#"{"reason":"build-finished","success":true}"#.to_owned(),
-            artifact("/p/crates/server/Cargo.toml", "bin", false, "/t/debug/orders"),
+            artifact(
+                "/p/crates/server/Cargo.toml",
+                "bin",
+                false,
+                "/t/debug/orders",
+            ),
         ]
         .join("\n");
         assert_eq!(

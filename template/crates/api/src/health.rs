@@ -12,8 +12,12 @@ use crate::problem::Problems;
 use crate::problem::status::UNAVAILABLE;
 use crate::routes::ApiTags;
 
+mod shared_checks;
+pub use shared_checks::SharedChecks;
+
 /// Something the service needs before it can take traffic (the database, ...). The binary
-/// implements it over the real adapters.
+/// implements it over the real adapters, and wraps it in [`SharedChecks`] so that probes
+/// arriving together share one check instead of each loading the dependency.
 #[async_trait]
 pub trait ReadinessProbe: Send + Sync {
     /// `Err` carries a short, client-safe reason.

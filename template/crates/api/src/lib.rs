@@ -36,7 +36,7 @@ mod order;
 {%- endif %}
 // xtask-generate: modules
 
-pub use health::ReadinessProbe;
+pub use health::{ReadinessProbe, SharedChecks};
 pub use middleware::HttpOptions;
 pub use lenient::Lenient;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};

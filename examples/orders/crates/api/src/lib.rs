@@ -33,7 +33,7 @@ pub mod routes;
 // xtask-generate: modules
 
 pub use contract::to_yaml as openapi_yaml;
-pub use health::ReadinessProbe;
+pub use health::{ReadinessProbe, SharedChecks};
 pub use lenient::Lenient;
 pub use middleware::HttpOptions;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};

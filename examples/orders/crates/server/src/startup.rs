@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use api::{ApiState, HttpOptions, ReadinessProbe, ServiceInfo};
+use api::{ApiState, HttpOptions, ReadinessProbe, ServiceInfo, SharedChecks};
 use async_trait::async_trait;
 use domain::clock::{Clock, SystemClock};
 use domain::id::{IdGenerator, UuidV7Generator};
@@ -41,7 +41,8 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// Readiness = the database answers.
+/// Readiness = the database answers (one round trip per check; `SharedChecks` lets probes that
+/// arrive together share a check).
 struct DatabaseReadiness(DatabaseConnection);
 
 #[async_trait]
@@ -123,7 +124,7 @@ impl App {
         let (clock, ids): (Arc<dyn Clock>, Arc<dyn IdGenerator>) =
             (Arc::new(SystemClock), Arc::new(UuidV7Generator));
         let state = ApiState {
-            readiness: Arc::new(DatabaseReadiness(db.clone())),
+            readiness: Arc::new(SharedChecks::new(DatabaseReadiness(db.clone()))),
             orders: OrderService::new(
                 Arc::new(SeaOrmOrderRepository::new(db.clone())),
                 Arc::new(SeaOrmIdempotencyStore::new(db.clone())),
