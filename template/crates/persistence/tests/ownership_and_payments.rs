@@ -18,7 +18,9 @@ use domain::order::{
 use domain::owner::{Caller, Owner};
 use domain::values::{Currency, Email, Money};
 use migration::{Migrator, MigratorTrait};
-use persistence::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
+use persistence::{
+    PurgedKeys, SeaOrmIdempotencyStore, SeaOrmOrderRepository, purge_expired_idempotency_keys,
+};
 use sea_orm::ConnectionTrait;
 use test_support::{TestDatabase, on_every_database};
 use uuid::Uuid;
@@ -87,8 +89,11 @@ async fn the_purge_removes_expired_keys_and_keeps_live_ones(db: TestDatabase) {
     store.insert_order_once(&expired_key, "x", &expired, past).await.unwrap();
     store.insert_order_once(&live_key, "x", &live, now + chrono::Duration::hours(1)).await.unwrap();
 
-    assert_eq!(store.purge_expired(now).await.unwrap(), 1, "the expired key went");
-    assert_eq!(store.purge_expired(now).await.unwrap(), 0);
+    let purged = |rows| vec![PurgedKeys { table: "idempotency_keys", purged: rows }];
+    let first = purge_expired_idempotency_keys(&connection, now).await.unwrap();
+    assert_eq!(first, purged(1), "the expired key went");
+    let second = purge_expired_idempotency_keys(&connection, now).await.unwrap();
+    assert_eq!(second, purged(0));
     let rows = connection
         .query_all_raw(sea_orm::Statement::from_string(
             connection.get_database_backend(),
