@@ -19,6 +19,10 @@ const SKELETON: &[(&str, &str)] = &[
         "mod database;\n// xtask-generate: modules\n\npub use database::connect;\n// xtask-generate: exports\n",
     ),
     (
+        "crates/persistence/src/purge.rs",
+        "const KEY_TABLES: &[&dyn Iden] = &[\n    &crate::team::IdempotencyKeys,\n    // xtask-generate: purges\n];\n",
+    ),
+    (
         "crates/persistence/Cargo.toml",
         "[package]\nname = \"persistence\"\n\n[dependencies]\nsea-orm.workspace = true\n",
     ),

@@ -48,6 +48,7 @@ fn what_goes_there(point: &str) -> &'static str {
         "apis" => "APIs (inside the OpenAPI tuple)",
         "data" => "`.data(...)` calls of the route chain",
         "services" => "`ApiState` field initialisers",
+        "purges" => "idempotency key tables (inside the `KEY_TABLES` list the purge walks)",
         _ => "lines",
     }
 }

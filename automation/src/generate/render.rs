@@ -193,6 +193,13 @@ fn edits(names: &Names, migration: &str, auth: bool) -> Vec<Edit> {
             ],
         ),
         edit(
+            "crates/persistence/src/purge.rs",
+            vec![insertion(
+                "purges",
+                &[format!("&crate::{snake}::IdempotencyKeys,")],
+            )],
+        ),
+        edit(
             "crates/migration/src/lib.rs",
             vec![
                 insertion("modules", &[format!("mod {migration};")]),

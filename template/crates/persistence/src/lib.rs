@@ -1,7 +1,7 @@
 //! Persistence adapters: sea-orm entities and the implementations of the domain's ports, for
 //! SQLite (the embedded default) and PostgreSQL through the same code. Shared pieces have their
-//! own modules (`database`, `error`); each resource has its own folder (`order/`: `entity.rs`,
-//! `repository.rs`).
+//! own modules (`database`, `error`, `purge`: expired idempotency keys of every resource);
+//! each resource has its own folder (`order/`: `entity.rs`, `repository.rs`).
 //!
 //! May depend on: `domain` and sea-orm. Never on `api`: nothing here knows about HTTP.
 //! Database errors are mapped to [`PersistenceError`] and from there to `DomainError` at the
@@ -10,6 +10,7 @@
 
 mod database;
 mod error;
+mod purge;
 {%- if example %}
 mod order;
 {%- endif %}
@@ -17,6 +18,7 @@ mod order;
 
 pub use database::{DatabaseOptions, PoolUsage, connect, ping, pool_usage};
 pub use error::PersistenceError;
+pub use purge::{PurgedKeys, idempotency_key_tables, purge_expired_idempotency_keys};
 {%- if example %}
 pub use order::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
 {%- endif %}

@@ -1,7 +1,7 @@
 //! Persistence adapters: sea-orm entities and the implementations of the domain's ports, for
 //! SQLite (the embedded default) and PostgreSQL through the same code. Shared pieces have their
-//! own modules (`database`, `error`); each resource has its own folder (`order/`: `entity.rs`,
-//! `repository.rs`).
+//! own modules (`database`, `error`, `purge`: expired idempotency keys of every resource);
+//! each resource has its own folder (`order/`: `entity.rs`, `repository.rs`).
 //!
 //! May depend on: `domain` and sea-orm. Never on `api`: nothing here knows about HTTP.
 //! Database errors are mapped to [`PersistenceError`] and from there to `DomainError` at the
@@ -11,11 +11,13 @@
 mod database;
 mod error;
 mod order;
+mod purge;
 // xtask-generate: modules
 
 pub use database::{DatabaseOptions, PoolUsage, connect, ping, pool_usage};
 pub use error::PersistenceError;
 pub use order::{SeaOrmIdempotencyStore, SeaOrmOrderRepository};
+pub use purge::{PurgedKeys, idempotency_key_tables, purge_expired_idempotency_keys};
 // xtask-generate: exports
 
 pub use sea_orm::DatabaseConnection;

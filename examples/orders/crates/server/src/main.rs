@@ -1,5 +1,5 @@
 //! The service's command line: `serve` (the default), `migrate`, `openapi`, `config`,
-//! `healthcheck`.
+//! `healthcheck`, `purge-idempotency-keys`, `dev-token`.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
@@ -65,8 +65,9 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         ttl_minutes: u64,
     },
-    /// Delete the idempotency keys that have expired (safe at any time; run it periodically,
-    /// e.g. from a Kubernetes CronJob), and print how many went.
+    /// Delete the idempotency keys that have expired, of every resource, and print how many
+    /// went from each table (safe at any time; `deploy/k8s/base/purge-cronjob.yaml` runs it
+    /// every hour).
     PurgeIdempotencyKeys,
 }
 
@@ -214,16 +215,31 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Purges the expired keys of every key table; prints one line per table and the total, on
+/// standard output whatever the log filter (a CronJob's log shows it).
 async fn purge_idempotency_keys(settings: &Settings) -> anyhow::Result<()> {
     use domain::clock::Clock;
     let db = startup::connect_database(settings).await?;
-    let store = persistence::SeaOrmIdempotencyStore::new(db.clone());
-    let purged = store
-        .purge_expired(domain::clock::SystemClock.now())
+    let purged = persistence::purge_expired_idempotency_keys(&db, domain::clock::SystemClock.now())
         .await
         .context("purging expired idempotency keys failed")?;
-    tracing::info!(purged, "expired idempotency keys purged");
-    println!("purged {purged} expired idempotency keys");
+    if purged.is_empty() {
+        println!("no resource keeps idempotency keys: nothing to purge");
+    } else {
+        for table in &purged {
+            tracing::info!(
+                table = table.table,
+                purged = table.purged,
+                "expired idempotency keys purged"
+            );
+            println!(
+                "{}: purged {} expired idempotency keys",
+                table.table, table.purged
+            );
+        }
+        let total: u64 = purged.iter().map(|table| table.purged).sum();
+        println!("purged {total} expired idempotency keys in total");
+    }
     db.close()
         .await
         .context("closing the database pool failed")?;

@@ -1,4 +1,6 @@
-//! `<binary> purge-idempotency-keys`: expired keys go, live keys stay.
+//! `<binary> purge-idempotency-keys`, on SQLite and PostgreSQL: one line per key table and a
+//! total (or "nothing to purge" when no resource keeps keys), exit 0; expired
+//! keys go, live keys stay.
 // Test code: a panic is how a failed expectation reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,7 +15,8 @@ use domain::order::{IdempotencyStore, NewOrder, Order, OrderId};
 use domain::owner::Owner;
 use domain::values::{Currency, Email, Money};
 use migration::{Migrator, MigratorTrait};
-use persistence::{DatabaseOptions, SeaOrmIdempotencyStore};
+use persistence::DatabaseOptions;
+use persistence::SeaOrmIdempotencyStore;
 use support::process::{BINARY, CONFIG_DIR};
 use support::{TestDatabase, on_every_database};
 
@@ -33,7 +36,30 @@ fn order() -> Order {
     )
 }
 
-async fn the_purge_command_removes_expired_keys_only(db: TestDatabase) {
+/// Runs `purge-idempotency-keys` against `db`; answers its standard output after checking that
+/// it succeeded.
+async fn purge(db: &TestDatabase) -> String {
+    let mut command = std::process::Command::new(BINARY);
+    command
+        .arg("purge-idempotency-keys")
+        .env("APP_PROFILE", "test")
+        .env("APP_CONFIG_DIR", CONFIG_DIR)
+        .env("DATABASE_URL", &db.url)
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+async fn the_purge_command_reports_every_key_table(db: TestDatabase) {
     let connection = persistence::connect(&DatabaseOptions {
         url: db.url.clone(),
         max_connections: 2,
@@ -45,6 +71,7 @@ async fn the_purge_command_removes_expired_keys_only(db: TestDatabase) {
     .await
     .unwrap();
     Migrator::up(&connection, None).await.unwrap();
+    let tables = persistence::idempotency_key_tables();
     let store = SeaOrmIdempotencyStore::new(connection.clone());
     let now = SystemClock.now();
     let (expired, live) = (
@@ -61,27 +88,35 @@ async fn the_purge_command_removes_expired_keys_only(db: TestDatabase) {
         .await
         .unwrap();
 
-    let mut command = std::process::Command::new(BINARY);
-    command
-        .arg("purge-idempotency-keys")
-        .env("APP_PROFILE", "test")
-        .env("APP_CONFIG_DIR", CONFIG_DIR)
-        .env("DATABASE_URL", &db.url)
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .unwrap()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("purged 1 expired idempotency keys"),
-        "{stdout}"
-    );
+    let stdout = purge(&db).await;
+    if tables.is_empty() {
+        assert_eq!(
+            stdout,
+            "no resource keeps idempotency keys: nothing to purge\n"
+        );
+    } else {
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            lines.len(),
+            tables.len() + 1,
+            "a line per table and the total: {stdout}"
+        );
+        for (line, table) in lines.iter().zip(&tables) {
+            assert!(
+                line.starts_with(&format!("{table}: purged ")),
+                "{table}: {stdout}"
+            );
+        }
+        assert!(
+            lines.contains(&"idempotency_keys: purged 1 expired idempotency keys"),
+            "{stdout}"
+        );
+        assert_eq!(
+            lines.last(),
+            Some(&"purged 1 expired idempotency keys in total"),
+            "{stdout}"
+        );
+    }
 
     let again = store
         .insert_order_once(&live, "x", &order(), now)
@@ -95,13 +130,13 @@ async fn the_purge_command_removes_expired_keys_only(db: TestDatabase) {
         },
         "the live key stayed"
     );
-    let freed = store
-        .insert_order_once(&expired, "y", &order(), now + HOUR)
-        .await
-        .unwrap();
-    assert_eq!(freed, KeyUse::First, "the expired key is gone");
+    let second = purge(&db).await;
+    assert!(
+        second.ends_with("purged 0 expired idempotency keys in total\n"),
+        "the expired key is gone: {second}"
+    );
     connection.close().await.unwrap();
     db.drop_database().await;
 }
 
-on_every_database!(the_purge_command_removes_expired_keys_only);
+on_every_database!(the_purge_command_reports_every_key_table);

@@ -1,6 +1,6 @@
 //! The `IdempotencyStore` port on sea-orm: an order and the key that created it are written in
 //! one transaction, and the `(owner, key)` primary key decides between concurrent duplicates.
-//! Also the purge of expired keys ([`SeaOrmIdempotencyStore::purge_expired`]).
+//! Expired keys are purged with every resource's (`crate::purge`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,22 +28,6 @@ pub struct SeaOrmIdempotencyStore {
 impl SeaOrmIdempotencyStore {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
-    }
-
-    /// Deletes every key that expired at `now` or before (they can no longer replay anything),
-    /// and answers how many. Walks the `expires_at` index; live keys stay.
-    #[tracing::instrument(
-        name = "db.idempotency_keys.purge_expired",
-        skip_all,
-        fields(db.system.name = db_system(&self.db)),
-    )]
-    pub async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, DomainError> {
-        let deleted = Keys::delete_many()
-            .filter(Column::ExpiresAt.lte(now))
-            .exec(&self.db)
-            .await
-            .map_err(PersistenceError::from)?;
-        Ok(deleted.rows_affected)
     }
 
     /// Inserts the order, then the key, in one transaction (the key refers to the order).

@@ -8,4 +8,6 @@ mod idempotency_key;
 mod repository;
 
 pub use idempotency::SeaOrmIdempotencyStore;
+/// The key table, for the purge of expired keys (`crate::purge`).
+pub(crate) use idempotency_key::Entity as IdempotencyKeys;
 pub use repository::SeaOrmOrderRepository;
