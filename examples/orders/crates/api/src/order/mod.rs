@@ -183,12 +183,12 @@ impl OrdersApi {
     ///
     /// Only a pending order can be paid; paying a `paying` order finishes its payment.
     /// `If-Match` is required: the order must still be at that version (412 otherwise), or
-    /// `*` for any version (428 without the header). The order is
-    /// `paying` while the amount is charged through the payment gateway: a declined payment
-    /// answers 422 (type `payment-declined`) and the order is pending again; an unavailable
-    /// gateway answers 503, with `Retry-After` when known, and the order stays `paying` until
-    /// it is paid again. Retrying is safe: one payment of an order is charged at most once (a
-    /// retry reads the order's new `ETag` first, or sends `If-Match: *`).
+    /// `*` for any version (428 without the header). The order is `paying` while the amount
+    /// is charged through the payment gateway: a declined payment answers 422 (type
+    /// `payment-declined`) and the order is pending again; an unavailable gateway answers 503,
+    /// with `Retry-After` when known, and the order stays `paying` until it is paid again.
+    /// Retrying is safe: one payment of an order is charged at most once (a retry reads the
+    /// order's new `ETag` first, or sends `If-Match: *`).
     #[oai(path = "/orders/:id/pay", method = "post", operation_id = "pay_order")]
     async fn pay_order(
         &self,
