@@ -273,8 +273,8 @@ fn edits(names: &Names, migration: &str, auth: bool) -> Vec<Edit> {
 
 /// What Schemathesis (`cargo xtask api-fuzz`) may expect of each operation besides its
 /// successes, as for orders: a create or replace may be refused (422) or meet a concurrent
-/// change (409), a replace or delete a stale `If-Match` (412), a list a cursor this API did
-/// not issue (400).
+/// change (409), a replace or delete a stale `If-Match` (412) or none, which the schema allows
+/// but the service refuses (428), a list a cursor this API did not issue (400).
 fn schemathesis(names: &Names) -> String {
     let Names { snake, plural, .. } = names;
     format!(
@@ -286,9 +286,9 @@ fn schemathesis(names: &Names) -> String {
          checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"400\", \"401\", \"403\", \"404\"]\n\n\
          [[operations]]\ninclude-operation-id = \"update_{snake}\"\n\
          checks.negative_data_rejection.enabled = false\n\
-         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"412\", \"422\"]\n\n\
+         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"412\", \"422\", \"428\"]\n\n\
          [[operations]]\ninclude-operation-id = \"delete_{snake}\"\n\
-         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"412\"]\n"
+         checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"412\", \"428\"]\n"
     )
 }
 

@@ -162,6 +162,20 @@ async fn transitions_follow_the_rules_and_the_version(db: TestDatabase) {
         .unwrap();
     problem(stale, 412).await;
 
+    for action in ["pay", "cancel"] {
+        let url = server.url(&format!("/api/v1/orders/{id}/{action}"));
+        let unconditional = authorized(server.client.post(url)).send().await.unwrap();
+        let refused = problem(unconditional, 428).await;
+        assert_eq!(refused["type"], "https://problems.example.com/precondition-required");
+        assert_eq!(refused["title"], "Precondition Required");
+        assert!(refused["detail"].as_str().unwrap().contains("If-Match: *"), "{refused}");
+    }
+    let unchanged = authorized(server.client.get(server.url(&format!("/api/v1/orders/{id}"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.headers()["etag"], "\"1\"", "a refused change changes nothing");
+
     let paid = authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/pay"))))
         .header("if-match", "\"1\"")
         .send()
@@ -173,6 +187,7 @@ async fn transitions_follow_the_rules_and_the_version(db: TestDatabase) {
     assert_eq!(paid["status"], "paid");
 
     let cancel = authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/cancel"))))
+        .header("if-match", "*")
         .send()
         .await
         .unwrap();
@@ -181,10 +196,27 @@ async fn transitions_follow_the_rules_and_the_version(db: TestDatabase) {
 
     let unknown = "00000000-0000-7000-8000-000000000000";
     let missing = authorized(server.client.post(server.url(&format!("/api/v1/orders/{unknown}/pay"))))
+        .header("if-match", "*")
         .send()
         .await
         .unwrap();
     problem(missing, 404).await;
+    server.stop().await;
+}
+
+async fn if_match_star_changes_whatever_version_is_current(db: TestDatabase) {
+    let server = TestServer::start(db).await;
+    let order = create(&server).await;
+    let id = order["id"].as_str().unwrap();
+    let cancelled = authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/cancel"))))
+        .header("if-match", "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(cancelled.headers()["etag"], "\"2\"");
+    let cancelled: serde_json::Value = cancelled.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
     server.stop().await;
 }
 
@@ -274,6 +306,7 @@ on_every_database!(
     an_idempotency_key_makes_create_safe_to_retry,
     an_order_is_created_then_read_back,
     transitions_follow_the_rules_and_the_version,
+    if_match_star_changes_whatever_version_is_current,
     listing_pages_with_a_cursor_and_filters_by_status,
     invalid_fields_are_all_reported_at_once,
     control_characters_in_the_note_are_a_422_not_a_500,

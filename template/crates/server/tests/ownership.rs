@@ -66,6 +66,7 @@ async fn another_subjects_order_is_not_found_and_not_listed(db: TestDatabase) {
             .client
             .post(server.url(&format!("/api/v1/orders/{id}/{action}")))
             .bearer_auth(&mallory)
+            .header("if-match", "*")
             .send()
             .await
             .unwrap();
@@ -80,6 +81,7 @@ async fn another_subjects_order_is_not_found_and_not_listed(db: TestDatabase) {
         .client
         .post(server.url(&format!("/api/v1/orders/{id}/cancel")))
         .bearer_auth(&admin)
+        .header("if-match", "*")
         .send()
         .await
         .unwrap();

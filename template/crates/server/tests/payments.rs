@@ -47,7 +47,9 @@ async fn place(server: &TestServer) -> String {
 }
 
 async fn pay(server: &TestServer, id: &str) -> reqwest::Response {
+    // A retry cannot know the version its failed attempt left: it pays whatever is current.
     authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/pay"))))
+        .header("if-match", "*")
         .send()
         .await
         .unwrap()
@@ -84,6 +86,7 @@ async fn an_outage_is_a_503_and_paying_succeeds_once_the_gateway_is_back(db: Tes
     assert_eq!(gateway.request_count(), 2, "an open breaker answers without calling");
     assert_eq!(status_of(&server, &id).await, "paying", "the charge may have been taken");
     let cancel = authorized(server.client.post(server.url(&format!("/api/v1/orders/{id}/cancel"))))
+        .header("if-match", "*")
         .send()
         .await
         .unwrap();
@@ -138,11 +141,14 @@ async fn concurrent_pay_and_cancel_end_paid_or_cancelled_never_both(db: TestData
         let (client, base) = (server.client.clone(), server.base_url.clone());
         let id = id.clone();
         tasks.spawn(async move {
-            let pay = authorized(client.post(format!("{base}/api/v1/orders/{id}/pay"))).send();
+            let pay = authorized(client.post(format!("{base}/api/v1/orders/{id}/pay")))
+                .header("if-match", "*")
+                .send();
             let cancel = async {
                 // Every other cancel lands while the charge is in flight.
                 tokio::time::sleep(Duration::from_millis(if n % 2 == 0 { 0 } else { 20 })).await;
-                authorized(client.post(format!("{base}/api/v1/orders/{id}/cancel"))).send().await
+                let cancel = client.post(format!("{base}/api/v1/orders/{id}/cancel"));
+                authorized(cancel).header("if-match", "*").send().await
             };
             let (paid, cancelled) = tokio::join!(pay, cancel);
             for response in [paid.unwrap(), cancelled.unwrap()] {

@@ -100,6 +100,7 @@ impl Problem {
             413 => "payload-too-large",
             415 => "unsupported-media-type",
             422 => "validation-failed",
+            428 => "precondition-required",
             431 => "header-too-large",
             429 => "too-many-requests",
             503 => "service-unavailable",
@@ -132,6 +133,9 @@ pub enum ApiError {
     /// The `If-Match` version is no longer the resource's current version.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Box<Problem>>),
+    /// The change names no version: send `If-Match` with the `ETag` of a read, or `*`.
+    #[oai(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Json<Box<Problem>>),
     /// The request conflicts with the resource's current state.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Box<Problem>>),
@@ -227,6 +231,14 @@ impl ApiError {
         Self::PreconditionFailed(body(
             StatusCode::PRECONDITION_FAILED,
             "precondition-failed",
+            detail,
+        ))
+    }
+
+    pub fn precondition_required(detail: impl Into<String>) -> Self {
+        Self::PreconditionRequired(body(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
             detail,
         ))
     }

@@ -66,10 +66,17 @@ async fn client_errors_are_never_logged_at_error(db: TestDatabase) {
             .await
             .unwrap(),
         post(&format!("/api/v1/orders/{id}/pay"))
+            .header("if-match", "*")
+            .send()
+            .await
+            .unwrap(),
+        post(&format!("/api/v1/orders/{id}/pay"))
+            .header("if-match", "*")
             .send()
             .await
             .unwrap(),
         post(&format!("/api/v1/orders/{id}/cancel"))
+            .header("if-match", "*")
             .send()
             .await
             .unwrap(),
@@ -78,7 +85,7 @@ async fn client_errors_are_never_logged_at_error(db: TestDatabase) {
         .iter()
         .map(|answer| answer.status().as_u16())
         .collect();
-    assert_eq!(statuses, [404, 422, 422, 412, 200, 409, 409]);
+    assert_eq!(statuses, [404, 422, 422, 412, 428, 200, 409, 409]);
     let (log, _) = service.stop_cleanly(Duration::from_secs(10)).await;
 
     let lines: Vec<serde_json::Value> = log

@@ -18,7 +18,7 @@ use crate::paging;
 use crate::preconditions::{etag, expected_version};
 use crate::problem::Problems;
 use crate::problem::status::{
-    BAD_REQUEST, CONFLICT, JSON_BODY, NOT_FOUND, PRECONDITION_FAILED, UNAVAILABLE, UNPROCESSABLE,
+    BAD_REQUEST, CONFLICT, IF_MATCH, JSON_BODY, NOT_FOUND, UNAVAILABLE, UNPROCESSABLE,
 };
 use crate::routes::ApiTags;
 
@@ -32,20 +32,11 @@ const GUARDED: u32 = crate::problem::status::UNAUTHORIZED | crate::problem::stat
 type CreateProblems = Problems<{ GUARDED | JSON_BODY | CONFLICT | UNAVAILABLE }>;
 type ReadProblems = Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | UNAVAILABLE }>;
 type ListProblems = Problems<{ GUARDED | BAD_REQUEST | UNAVAILABLE }>;
-type TransitionProblems =
-    Problems<{ GUARDED | BAD_REQUEST | NOT_FOUND | CONFLICT | PRECONDITION_FAILED | UNAVAILABLE }>;
+// A change requires `If-Match` (`crate::preconditions`): 400, 412, 428.
+type TransitionProblems = Problems<{ GUARDED | IF_MATCH | NOT_FOUND | CONFLICT | UNAVAILABLE }>;
 // Paying may also be declined (422 `payment-declined`).
-type PayProblems = Problems<
-    {
-        GUARDED
-            | BAD_REQUEST
-            | NOT_FOUND
-            | CONFLICT
-            | PRECONDITION_FAILED
-            | UNPROCESSABLE
-            | UNAVAILABLE
-    },
->;
+type PayProblems =
+    Problems<{ GUARDED | IF_MATCH | NOT_FOUND | CONFLICT | UNPROCESSABLE | UNAVAILABLE }>;
 
 use dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto};
 
@@ -190,12 +181,14 @@ impl OrdersApi {
 
     /// Pay an order
     ///
-    /// Only a pending order can be paid; paying a `paying` order finishes its payment. With
-    /// `If-Match`, the order must still be at that version (412 otherwise). The order is
-    /// `paying` while the amount is charged through the payment gateway: a declined payment
-    /// answers 422 (type `payment-declined`) and the order is pending again; an unavailable
-    /// gateway answers 503, with `Retry-After` when known, and the order stays `paying` until
-    /// it is paid again. Retrying is safe: one payment of an order is charged at most once.
+    /// Only a pending order can be paid; paying a `paying` order finishes its payment.
+    /// `If-Match` is required: the order must still be at that version (412 otherwise), or
+    /// `*` for any version (428 without the header). The order is `paying` while the amount
+    /// is charged through the payment gateway: a declined payment answers 422 (type
+    /// `payment-declined`) and the order is pending again; an unavailable gateway answers 503,
+    /// with `Retry-After` when known, and the order stays `paying` until it is paid again.
+    /// Retrying is safe: one payment of an order is charged at most once (a retry reads the
+    /// order's new `ETag` first, or sends `If-Match: *`).
     #[oai(path = "/orders/:id/pay", method = "post", operation_id = "pay_order")]
     async fn pay_order(
         &self,
@@ -203,7 +196,9 @@ impl OrdersApi {
         token: BearerAuth,
         /// The order's id.
         id: Path<Uuid>,
-        /// The `ETag` of the order as last read.
+        /// Required (428 without it): the `ETag` of the order as last read, so that no change
+        /// overwrites one you have not seen (412 if the order has changed since), or `*` to
+        /// change whatever version is current.
         #[oai(
             name = "If-Match",
             validator(max_length = 22, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#)
@@ -234,7 +229,9 @@ impl OrdersApi {
         token: BearerAuth,
         /// The order's id.
         id: Path<Uuid>,
-        /// The `ETag` of the order as last read.
+        /// Required (428 without it): the `ETag` of the order as last read, so that no change
+        /// overwrites one you have not seen (412 if the order has changed since), or `*` to
+        /// change whatever version is current.
         #[oai(
             name = "If-Match",
             validator(max_length = 22, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#)

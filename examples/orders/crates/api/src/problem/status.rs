@@ -17,6 +17,11 @@ pub const ALWAYS: u32 = 1 << 10 | 1 << 11;
 /// invalid fields (422).
 pub const JSON_BODY: u32 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE | UNPROCESSABLE;
 
+pub const PRECONDITION_REQUIRED: u32 = 1 << 12;
+/// An operation that changes a versioned resource and so requires `If-Match`
+/// ([`crate::preconditions`]): malformed (400), stale or weak (412), missing (428).
+pub const IF_MATCH: u32 = BAD_REQUEST | PRECONDITION_FAILED | PRECONDITION_REQUIRED;
+
 /// The flag of an HTTP status code, 0 for a status without one.
 pub const fn flag(code: u16) -> u32 {
     match code {
@@ -29,6 +34,7 @@ pub const fn flag(code: u16) -> u32 {
         413 => PAYLOAD_TOO_LARGE,
         415 => UNSUPPORTED_MEDIA_TYPE,
         422 => UNPROCESSABLE,
+        428 => PRECONDITION_REQUIRED,
         503 => UNAVAILABLE,
         500 => 1 << 10,
         504 => 1 << 11,
