@@ -25,6 +25,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "crates/domain/src/{name}/values.rs",
     ),
     (
+        "domain_values_tests.rs",
+        include_str!("templates/domain_values_tests.rs.jinja"),
+        "crates/domain/src/{name}/values/tests.rs",
+    ),
+    (
         "domain_port.rs",
         include_str!("templates/domain_port.rs.jinja"),
         "crates/domain/src/{name}/port.rs",
@@ -60,6 +65,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "crates/persistence/src/{name}/repository.rs",
     ),
     (
+        "persistence_rows.rs",
+        include_str!("templates/persistence_rows.rs.jinja"),
+        "crates/persistence/src/{name}/rows.rs",
+    ),
+    (
         "migration.rs",
         include_str!("templates/migration.rs.jinja"),
         "crates/migration/src/{migration}.rs",
@@ -70,14 +80,24 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "crates/api/src/{name}/mod.rs",
     ),
     (
-        "api_dto.rs",
-        include_str!("templates/api_dto.rs.jinja"),
-        "crates/api/src/{name}/dto.rs",
+        "api_request.rs",
+        include_str!("templates/api_request.rs.jinja"),
+        "crates/api/src/{name}/request.rs",
     ),
     (
-        "api_dto_tests.rs",
-        include_str!("templates/api_dto_tests.rs.jinja"),
-        "crates/api/src/{name}/dto/tests.rs",
+        "api_response.rs",
+        include_str!("templates/api_response.rs.jinja"),
+        "crates/api/src/{name}/response.rs",
+    ),
+    (
+        "api_conversion.rs",
+        include_str!("templates/api_conversion.rs.jinja"),
+        "crates/api/src/{name}/conversion.rs",
+    ),
+    (
+        "api_conversion_tests.rs",
+        include_str!("templates/api_conversion_tests.rs.jinja"),
+        "crates/api/src/{name}/conversion/tests.rs",
     ),
     (
         "persistence_test.rs",
@@ -88,6 +108,16 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "server_test.rs",
         include_str!("templates/server_test.rs.jinja"),
         "crates/server/tests/{plural}.rs",
+    ),
+    (
+        "server_test_validation.rs",
+        include_str!("templates/server_test_validation.rs.jinja"),
+        "crates/server/tests/{plural}/validation.rs",
+    ),
+    (
+        "server_test_lists.rs",
+        include_str!("templates/server_test_lists.rs.jinja"),
+        "crates/server/tests/{plural}/lists.rs",
     ),
 ];
 

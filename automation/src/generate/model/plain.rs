@@ -125,7 +125,7 @@ pub fn enumeration(ctx: &Ctx, values: &[String], out: &mut Collected) -> Parts {
         (
             format!("row.{name}.as_deref().map(str::parse).transpose().map_err(corrupt)?"),
             format!("{entity}.{name}().map({dto}::from)"),
-            format!("request.{name}.map({ty}::from)"),
+            format!("request.{name}.map(Into::into)"),
         )
     } else {
         (
