@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, context};
 
 use super::field::FieldSpec;
@@ -153,9 +155,14 @@ pub fn plan(
     let resource = Resource::new(names.clone(), fields, auth, migration.to_owned());
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.set_keep_trailing_newline(true);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .context("the generator's template syntax is invalid")?,
+    );
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     for (name, source, _) in TEMPLATES {
         env.add_template(name, source)
@@ -165,7 +172,7 @@ pub fn plan(
     for (name, _, path) in TEMPLATES {
         let template = env.get_template(name)?;
         let text = template
-            .render(context! { r => &resource, command => command_line })
+            .render(context! { r => Serde(&resource), command => command_line })
             .with_context(|| format!("rendering {name} failed"))?;
         let path = path
             .replace("{name}", &names.snake)
