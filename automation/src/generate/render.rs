@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, context};
 
 use super::field::FieldSpec;
@@ -23,6 +25,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "domain_values.rs",
         include_str!("templates/domain_values.rs.jinja"),
         "crates/domain/src/{name}/values.rs",
+    ),
+    (
+        "domain_values_tests.rs",
+        include_str!("templates/domain_values_tests.rs.jinja"),
+        "crates/domain/src/{name}/values/tests.rs",
     ),
     (
         "domain_port.rs",
@@ -60,6 +67,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "crates/persistence/src/{name}/repository.rs",
     ),
     (
+        "persistence_rows.rs",
+        include_str!("templates/persistence_rows.rs.jinja"),
+        "crates/persistence/src/{name}/rows.rs",
+    ),
+    (
         "migration.rs",
         include_str!("templates/migration.rs.jinja"),
         "crates/migration/src/{migration}.rs",
@@ -70,14 +82,24 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "crates/api/src/{name}/mod.rs",
     ),
     (
-        "api_dto.rs",
-        include_str!("templates/api_dto.rs.jinja"),
-        "crates/api/src/{name}/dto.rs",
+        "api_request.rs",
+        include_str!("templates/api_request.rs.jinja"),
+        "crates/api/src/{name}/request.rs",
     ),
     (
-        "api_dto_tests.rs",
-        include_str!("templates/api_dto_tests.rs.jinja"),
-        "crates/api/src/{name}/dto/tests.rs",
+        "api_response.rs",
+        include_str!("templates/api_response.rs.jinja"),
+        "crates/api/src/{name}/response.rs",
+    ),
+    (
+        "api_conversion.rs",
+        include_str!("templates/api_conversion.rs.jinja"),
+        "crates/api/src/{name}/conversion.rs",
+    ),
+    (
+        "api_conversion_tests.rs",
+        include_str!("templates/api_conversion_tests.rs.jinja"),
+        "crates/api/src/{name}/conversion/tests.rs",
     ),
     (
         "persistence_test.rs",
@@ -88,6 +110,16 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "server_test.rs",
         include_str!("templates/server_test.rs.jinja"),
         "crates/server/tests/{plural}.rs",
+    ),
+    (
+        "server_test_validation.rs",
+        include_str!("templates/server_test_validation.rs.jinja"),
+        "crates/server/tests/{plural}/validation.rs",
+    ),
+    (
+        "server_test_lists.rs",
+        include_str!("templates/server_test_lists.rs.jinja"),
+        "crates/server/tests/{plural}/lists.rs",
     ),
 ];
 
@@ -123,9 +155,14 @@ pub fn plan(
     let resource = Resource::new(names.clone(), fields, auth, migration.to_owned());
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.set_keep_trailing_newline(true);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .context("the generator's template syntax is invalid")?,
+    );
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     for (name, source, _) in TEMPLATES {
         env.add_template(name, source)
@@ -135,7 +172,7 @@ pub fn plan(
     for (name, _, path) in TEMPLATES {
         let template = env.get_template(name)?;
         let text = template
-            .render(context! { r => &resource, command => command_line })
+            .render(context! { r => Serde(&resource), command => command_line })
             .with_context(|| format!("rendering {name} failed"))?;
         let path = path
             .replace("{name}", &names.snake)
