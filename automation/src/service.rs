@@ -55,7 +55,8 @@ pub fn build(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
     if !output.status.success() {
         bail!("building the service failed ({})", output.status);
     }
-    let manifest = std::path::absolute(root.join("crates/server/Cargo.toml"))
+    // Canonical, as cargo reports it (the working directory it sees has symlinks resolved).
+    let manifest = std::fs::canonicalize(root.join("crates/server/Cargo.toml"))
         .context("cannot resolve the server crate's manifest path")?;
     service_binary(&String::from_utf8_lossy(&output.stdout), &manifest)
         .context("cargo build reported no binary for the server package")
@@ -68,7 +69,12 @@ fn service_binary(messages: &str, manifest: &Path) -> Option<PathBuf> {
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
-        .filter(|message| message["manifest_path"].as_str().map(Path::new) == Some(manifest))
+        .filter(|message| {
+            message["manifest_path"].as_str().is_some_and(|reported| {
+                let reported = Path::new(reported);
+                reported == manifest || std::fs::canonicalize(reported).is_ok_and(|r| r == manifest)
+            })
+        })
         .filter(|message| message["profile"]["test"] == false)
         .filter(|message| {
             let kinds = message["target"]["kind"].as_array();
