@@ -11,7 +11,6 @@
 //! ```
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, bail, ensure};
 
@@ -39,19 +38,10 @@ fn run_migrate(
     args: &[String],
     envs: &[(&str, &str)],
 ) -> anyhow::Result<()> {
-    let status = Command::new(binary)
-        .arg("migrate")
-        .args(args)
-        .envs(envs.iter().copied())
-        .current_dir(root)
-        .status()
-        .context("cannot run the service's `migrate` command")?;
-    ensure!(
-        status.success(),
-        "`migrate {}` failed ({status})",
-        args.join(" ")
-    );
-    Ok(())
+    let args: Vec<&str> = std::iter::once("migrate")
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    crate::service::run_built(binary, root, &args, envs)
 }
 
 /// Up, down to zero, up again, on a fresh SQLite database: every `down` really reverts its `up`.

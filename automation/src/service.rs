@@ -83,11 +83,21 @@ fn service_binary(messages: &str, manifest: &Path) -> Option<PathBuf> {
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
 }
 
-/// Runs the service binary (built with [`build`]) with `args` at `root`, as `cargo run -p server
-/// -- <args>` would, inheriting standard input, output and error; an error when it fails.
+/// Builds the service binary (see [`build`]) and runs it with `args` at `root`, as `cargo run -p
+/// server -- <args>` would; see [`run_built`].
 pub fn run(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
-    let binary = build(root, false)?;
-    let status = Command::new(&binary)
+    run_built(&build(root, false)?, root, args, envs)
+}
+
+/// Runs an already built service `binary` with `args` at `root`, inheriting standard input,
+/// output and error; an error when it fails.
+pub fn run_built(
+    binary: &Path,
+    root: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> anyhow::Result<()> {
+    let status = Command::new(binary)
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(root)
