@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use poem::http::{HeaderName, HeaderValue};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::Request;
+use poem::http::HeaderName;
 
 /// The header that carries the request id, in and out.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -22,7 +22,7 @@ pub struct RequestId(Arc<str>);
 
 impl RequestId {
     /// The caller's id when it is safe to reuse, else a new UUIDv7.
-    fn for_request(request: &Request) -> Self {
+    pub(crate) fn for_request(request: &Request) -> Self {
         let reusable = request
             .headers()
             .get(&REQUEST_ID_HEADER)
@@ -51,24 +51,6 @@ fn is_safe(id: &str) -> bool {
         && id
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b':'))
-}
-
-/// Gives the request its id and echoes it in the response.
-pub(crate) async fn with_request_id<E: Endpoint>(
-    endpoint: Arc<E>,
-    mut request: Request,
-) -> poem::Result<Response> {
-    let id = RequestId::for_request(&request);
-    let header = HeaderValue::from_str(id.as_str()).ok();
-    request.set_data(id);
-    let mut response = match endpoint.call(request).await {
-        Ok(response) => response.into_response(),
-        Err(err) => err.into_response(),
-    };
-    if let Some(header) = header {
-        response.headers_mut().insert(REQUEST_ID_HEADER, header);
-    }
-    Ok(response)
 }
 
 #[cfg(test)]

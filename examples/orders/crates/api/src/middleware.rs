@@ -1,43 +1,43 @@
 //! The middleware stack, outermost first:
 //!
-//! 1. request id: reuse a short, safe incoming `x-request-id`, else generate one; echo it back
-//!    (see `request_id`);
-//! 2. request span, access log and metrics: one span per request, continuing the caller's
-//!    W3C trace and parent of all the handler does, one log line with method, route,
-//!    operation, status, latency and trace id, and the request's duration in a histogram by
-//!    method, route and status (see `request_span` and `metrics`);
-//! 3. security headers (and HSTS when configured), and `Cache-Control: no-store` on every
+//! 1. in one layer, the request's identity and record: its id (a short, safe incoming
+//!    `x-request-id` is reused, else one is generated; echoed back, see `request_id`); its
+//!    span, continuing the caller's W3C trace and parent of all the handler does; one access
+//!    log line with method, route, operation, status, latency and trace id; its duration in a
+//!    histogram by method, route and status (see `request_span` and `metrics`); then the
+//!    security headers (and HSTS when configured), and `Cache-Control: no-store` on every
 //!    response that does not set its own caching: API responses carry personal data;
-//! 4. CORS, only for the configured origins (none by default);
-//! 5. rate limiting per caller, with the `RateLimit` fields on every response and 429 over the
+//! 2. CORS, only for the configured origins (none by default);
+//! 3. rate limiting per caller, with the `RateLimit` fields on every response and 429 over the
 //!    quota (see `rate_limit`);
-//! 6. the request body: read, decoded and bounded here, whatever way it arrives (see
+//! 4. the request body: read, decoded and bounded here, whatever way it arrives (see
 //!    `request_body`); its refusals (408, 413, 415, 400) are problems too;
-//! 7. response compression;
-//! 8. problem details: any error response not already `application/problem+json` (unknown
-//!    route, wrong method, unparsable body, timeout, panic) is rewritten into one, and every
-//!    problem gets the request id; a 405 gets its `Allow` header, a 401 its
-//!    `WWW-Authenticate` challenge;
-//! 9. panic capture (500);
-//! 10. closest to the handlers, in one layer: declared header parameters that are not visible
-//!     ASCII (and so could not be read) are a 400, never silently absent; then the request
-//!     timeout (504).
+//! 5. response compression;
+//! 6. closest to the handlers, in one layer: declared header parameters that are not visible
+//!    ASCII (and so could not be read) are a 400, never silently absent; the handler runs
+//!    under the request timeout (504), and a panic is caught (500); then problem details: any
+//!    error response not already `application/problem+json` (unknown route, wrong method,
+//!    unparsable body, timeout, panic) is rewritten into one, and every problem gets the
+//!    request id; a 405 gets its `Allow` header, a 401 its `WWW-Authenticate` challenge.
 //!
-//! Each layer costs every request (its future wraps all the layers inside it), so related
-//! work shares a layer: the security headers are one, not one per header.
+//! Each layer costs every request (its future wraps all the layers inside it, and is moved
+//! into place on every call), so related work shares a layer: the security headers are one,
+//! not one per header, and the request's id, span, log line and metrics are one.
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
-use poem::middleware::{CatchPanic, Compression, Cors};
-use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response};
+use poem::middleware::{Compression, Cors};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
 
 use crate::Problem;
 use crate::allow::{AllowedMethods, DeclaredHeaders};
 use crate::metrics::HttpMetrics;
 use crate::rate_limit::{CallerRateLimiter, IdentifyCaller, RateLimits, limit_rate};
 use crate::request_body::{BodyLimits, read_bounded};
-use crate::request_id::{RequestId, with_request_id};
+use crate::request_id::RequestId;
 use crate::request_span::traced;
 
 /// HTTP behaviour the binary configures.
@@ -85,9 +85,11 @@ pub fn stack(
         .allow_credentials(false);
     let hsts = options.hsts;
     routes
-        // Declared headers first (a refusal is a 400 without calling the handler), then the
-        // handler under the timeout; one layer for both, since every layer costs each request.
+        // Closest to the handlers, in one layer since every layer costs each request: declared
+        // headers first (a refusal is a 400 without calling the handler), then the handler
+        // under the timeout, panics caught; then whatever went wrong becomes a problem.
         .around(move |endpoint, request| {
+            let allowed_methods = std::sync::Arc::clone(&allowed_methods);
             let refusal = declared_headers.undecodable(&request).map(|name| {
                 poem::Error::from_string(
                     format!("the {name} header must be visible ASCII"),
@@ -95,27 +97,17 @@ pub fn stack(
                 )
             });
             async move {
-                if let Some(refusal) = refusal {
-                    return Err(refusal);
-                }
-                match tokio::time::timeout(timeout, endpoint.call(request)).await {
-                    Ok(result) => result.map(IntoResponse::into_response),
-                    Err(_elapsed) => Err(poem::Error::from_string(
-                        "the request took too long to process",
-                        StatusCode::GATEWAY_TIMEOUT,
-                    )),
-                }
-            }
-        })
-        .with(CatchPanic::new())
-        .around(move |endpoint, request| {
-            let allowed_methods = std::sync::Arc::clone(&allowed_methods);
-            async move {
                 let request_id = request.data::<RequestId>().cloned();
                 // A shared handle on the request's URI, not a copy of its path.
                 let uri = request.uri().clone();
-                let mut response = match endpoint.call(request).await {
-                    Ok(response) => response.into_response(),
+                let outcome = match refusal {
+                    Some(refusal) => Err(refusal),
+                    // Boxed: the layers outside then hold a pointer, not the whole routing
+                    // and handler future, which they would copy each time they move it.
+                    None => Box::pin(handle_in_time(endpoint.as_ref(), request, timeout)).await,
+                };
+                let mut response = match outcome {
+                    Ok(response) => response,
                     Err(err) => err.into_response(),
                 };
                 if response.status() == StatusCode::METHOD_NOT_ALLOWED
@@ -124,7 +116,7 @@ pub fn stack(
                 {
                     response.headers_mut().insert(header::ALLOW, allow);
                 }
-                Ok(into_problem(response, request_id).await)
+                Ok(as_problem(response, request_id).await)
             }
         })
         // After the body layer below has decoded the request, this only compresses responses.
@@ -140,8 +132,6 @@ pub fn stack(
                 .await
             }
         })
-        // One boxed layer keeps the type of the whole stack within the compiler's limits.
-        .boxed()
         .around(move |endpoint, request| {
             let rate_limiter = rate_limiter.clone();
             async move {
@@ -154,15 +144,37 @@ pub fn stack(
             }
         })
         .with_if(allow_cors, cors)
-        .after(move |result| async move {
-            let mut response = result?;
-            add_security_headers(response.headers_mut(), hsts);
-            Ok(response)
+        // The request id, the request span (continuing the caller's trace), the access log
+        // line and the request metrics; then the security headers on whatever the answer is.
+        .around(move |endpoint, request| {
+            let metrics = metrics.clone();
+            async move {
+                let mut response = traced(endpoint, request, &metrics).await;
+                add_security_headers(response.headers_mut(), hsts);
+                Ok(response)
+            }
         })
-        // The request span (continuing the caller's trace), the access log line and the
-        // request metrics.
-        .around(move |endpoint, request| traced(endpoint, request, metrics.clone()))
-        .around(with_request_id)
+}
+
+/// Calls the handler under the request timeout (504), a panic answered as a 500.
+async fn handle_in_time<E: Endpoint>(
+    endpoint: &E,
+    request: Request,
+    timeout: Duration,
+) -> poem::Result<Response> {
+    let handled = AssertUnwindSafe(endpoint.call(request)).catch_unwind();
+    match tokio::time::timeout(timeout, handled).await {
+        Ok(Ok(result)) => result.map(IntoResponse::into_response),
+        // The panic hook has already logged the panic; its message is not for the client.
+        Ok(Err(_panic)) => Err(poem::Error::from_string(
+            "the handler panicked",
+            StatusCode::INTERNAL_SERVER_ERROR,
+        )),
+        Err(_elapsed) => Err(poem::Error::from_string(
+            "the request took too long to process",
+            StatusCode::GATEWAY_TIMEOUT,
+        )),
+    }
 }
 
 /// The security headers every response gets (replacing any a handler set), `Cache-Control:
@@ -204,7 +216,18 @@ async fn refusal_as_problem(
 ) -> poem::Result<Response> {
     match outcome {
         Ok(response) => Ok(response),
-        Err(refusal) => Ok(into_problem(refusal.into_response(), request_id).await),
+        Err(refusal) => Ok(as_problem(refusal.into_response(), request_id).await),
+    }
+}
+
+/// An error response as a problem (see [`into_problem`]); any other response as it is. The
+/// rewrite is boxed: it is rare, and its future would otherwise make every request's larger.
+async fn as_problem(response: Response, request_id: Option<RequestId>) -> Response {
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        Box::pin(into_problem(response, request_id)).await
+    } else {
+        response
     }
 }
 

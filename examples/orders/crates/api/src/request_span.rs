@@ -1,4 +1,6 @@
-//! The request span, the access log and the HTTP metrics. Every request gets one `HTTP request` span
+//! The request id, the request span, the access log and the HTTP metrics: the outermost layer,
+//! in one future since each layer costs every request. Every request gets its id (see
+//! `request_id`) and one `HTTP request` span
 //! (OpenTelemetry `server` kind) that continues the caller's trace when a W3C `traceparent`
 //! header came in, and is the parent of everything the handler does: use cases, database
 //! calls. When the response is ready, the span records the route and status, and one access
@@ -10,30 +12,34 @@ use std::time::Instant;
 
 use opentelemetry::trace::{Status, TraceContextExt as _};
 use opentelemetry_http::HeaderExtractor;
+use poem::http::HeaderValue;
 use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 use poem_openapi::OperationId;
 use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::metrics::HttpMetrics;
-use crate::request_id::RequestId;
+use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 
 /// The name of every request's span: in traces, the root of the service's part of a trace; in
 /// the log, the one span whose fields (the request id) every line inside a request carries.
 pub const REQUEST_SPAN_NAME: &str = "HTTP request";
 
-/// Runs the request inside its span, then logs it. Errors become responses here so that the
-/// span and the log see the status the client gets.
+/// Gives the request its id, runs it inside its span, then logs it and echoes the id in the
+/// response. Errors become responses here so that the span and the log see the status the
+/// client gets.
 pub(crate) async fn traced<E: Endpoint>(
     endpoint: Arc<E>,
-    request: Request,
-    metrics: HttpMetrics,
-) -> poem::Result<Response> {
+    mut request: Request,
+    metrics: &HttpMetrics,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let _in_flight = metrics.started(&method);
-    let request_id_data = request.data::<RequestId>().cloned();
-    let request_id = request_id_data.as_ref().map_or("-", RequestId::as_str);
+    let request_id_data = RequestId::for_request(&request);
+    let request_id_header = HeaderValue::from_str(request_id_data.as_str()).ok();
+    request.set_data(request_id_data.clone());
+    let request_id = request_id_data.as_str();
     // Attribute names follow the OpenTelemetry HTTP semantic conventions; `otel.kind` is read
     // by tracing-opentelemetry. The name stays `HTTP request`: the route is known only after
     // routing, and a span's name is fixed once it has started. What is known only at the end
@@ -55,7 +61,7 @@ pub(crate) async fn traced<E: Endpoint>(
         tracing::trace!(error = %err, "the request span has no OpenTelemetry parent");
     }
 
-    let response = match endpoint.call(request).instrument(span.clone()).await {
+    let mut response = match endpoint.call(request).instrument(span.clone()).await {
         Ok(response) => response.into_response(),
         Err(err) => err.into_response(),
     };
@@ -91,7 +97,10 @@ pub(crate) async fn traced<E: Endpoint>(
         "request"
     );
     metrics.finished(&method, route, status.as_u16(), elapsed);
-    Ok(response)
+    if let Some(header) = request_id_header {
+        response.headers_mut().insert(REQUEST_ID_HEADER, header);
+    }
+    response
 }
 
 /// The trace id as the log shows it: 32 hex digits, or `-` outside any trace; written

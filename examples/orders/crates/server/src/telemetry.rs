@@ -1,6 +1,6 @@
 //! Logs, traces and metrics. Logs go to stdout (pretty or JSON, filtered by `RUST_LOG`)
-//! through a writer thread, so that no request waits for the terminal or the log pipe, and
-//! no line is ever dropped (see `log_writer`); traces and metrics are exported over OTLP
+//! through a writer thread that writes them in batches, so that no request waits for the
+//! terminal or the log pipe, and no line is ever dropped (see `log_writer`); traces and metrics are exported over OTLP
 //! when a collector is configured, with the standard `OTEL_*` variables honoured.
 //!
 //! Exporting never slows a request down: spans wait in a bounded queue
@@ -11,6 +11,7 @@
 //! `telemetry.flush_timeout`.
 
 mod export;
+mod json_format;
 mod log_writer;
 mod pool_metrics;
 
@@ -51,13 +52,13 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
                 settings.log_filter
             )
         })?;
-    let (writer, log_writer) = log_writer::start(settings.log_buffer_lines);
+    let (writer, log_writer) = log_writer::start(settings.log_buffer_lines)
+        .context("cannot start the log writer thread")?;
     let fmt_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .with_writer(writer)
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
+            .event_format(json_format::JsonLines)
+            .fmt_fields(json_format::JsonFields)
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
             .with_writer(writer)
