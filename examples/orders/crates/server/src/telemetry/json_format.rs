@@ -20,6 +20,7 @@ use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
+use tracing_log::NormalizeEvent as _;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
@@ -46,7 +47,9 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let metadata = event.metadata();
+        // A `log` record bridged into tracing names its own target, not the bridge's.
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
         writer.write_str("{\"timestamp\":\"")?;
         SystemTime.format_time(&mut writer)?;
         write!(writer, "\",\"level\":\"{}\"", metadata.level())?;
@@ -131,7 +134,7 @@ impl<'a, 'w> FieldWriter<'a, 'w> {
 
     /// Writes the name and colon, then the value with `value`.
     fn field(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'w>) -> fmt::Result) {
-        // Fields of `log` records bridged into tracing describe the record, not the event.
+        // Fields of a bridged `log` record describe the record (its target is the line's).
         if self.result.is_err() || field.name().starts_with("log.") {
             return;
         }

@@ -144,3 +144,25 @@ fn lines_inside_spans_list_them_outermost_first_with_their_fields() {
         ])
     );
 }
+
+#[test]
+fn a_record_bridged_from_log_carries_its_own_target() {
+    let lines = logged(|| {
+        let record = log::Record::builder()
+            .target("some_crate::module")
+            .level(log::Level::Warn)
+            .module_path(Some("some_crate::module"))
+            .file(Some("src/module.rs"))
+            .line(Some(7))
+            .args(format_args!("from the log crate"))
+            .build();
+        tracing_log::format_trace(&record).unwrap();
+    });
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    assert_eq!(line["target"], "some_crate::module", "{line}");
+    assert_eq!(line["level"], "WARN");
+    assert_eq!(line["message"], "from the log crate");
+    assert!(line.get("log.target").is_none(), "{line}");
+    assert!(line.get("log.line").is_none(), "{line}");
+}
