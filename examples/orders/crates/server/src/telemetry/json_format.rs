@@ -182,27 +182,28 @@ impl Visit for FieldWriter<'_, '_> {
             if value.is_finite() {
                 write!(writer, "{value}")
             } else {
-                write_json_string(writer, &value.to_string())
+                write_json_formatted(writer, format_args!("{value}"))
             }
         });
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.field(field, |writer| write_json_display(writer, value));
+        self.field(field, |writer| {
+            write_json_formatted(writer, format_args!("{value}"))
+        });
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.field(field, |writer| {
-            writer.write_char('"')?;
-            write!(JsonEscaped(writer), "{value:?}")?;
-            writer.write_char('"')
+            write_json_formatted(writer, format_args!("{value:?}"))
         });
     }
 }
 
-fn write_json_display(writer: &mut Writer<'_>, value: &dyn fmt::Display) -> fmt::Result {
+/// Writes formatted text as a JSON string, quotes included, escaped as it is formatted.
+fn write_json_formatted(writer: &mut Writer<'_>, text: fmt::Arguments<'_>) -> fmt::Result {
     writer.write_char('"')?;
-    write!(JsonEscaped(writer), "{value}")?;
+    JsonEscaped(&mut *writer).write_fmt(text)?;
     writer.write_char('"')
 }
 
