@@ -60,6 +60,7 @@ fn args(dry_run: bool, force: bool) -> ResourceArgs {
         plural: None,
         force,
         dry_run,
+        no_export: false,
     }
 }
 

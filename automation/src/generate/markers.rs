@@ -46,7 +46,7 @@ fn what_goes_there(point: &str) -> &'static str {
         "tags" => "`ApiTags` variants",
         "state" => "`ApiState` fields",
         "apis" => "APIs (inside the OpenAPI tuple)",
-        "data" => "`.data(...)` calls of the route chain",
+        "data" => "`request.set_data(...)` lines handing the handlers their state",
         "services" => "`ApiState` field initialisers",
         "purges" => "idempotency key tables (inside the `KEY_TABLES` list the purge walks)",
         _ => "lines",

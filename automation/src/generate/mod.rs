@@ -61,6 +61,10 @@ pub struct ResourceArgs {
     /// List the files that would be written and edited; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Leave `docs/openapi.yaml` as it is (exporting builds the service): for a script that
+    /// generates several resources, then runs `cargo xtask openapi export` once.
+    #[arg(long)]
+    pub no_export: bool,
 }
 
 /// Runs `cargo xtask generate ...` in the project at `root`; `auth` is the template's answer
@@ -209,8 +213,14 @@ pub fn resource(root: &Path, auth: bool, args: &ResourceArgs) -> anyhow::Result<
     }
     println!("running cargo fmt --all");
     crate::cargo(root, &["fmt", "--all"])?;
-    println!("exporting docs/openapi.yaml (builds the service)");
-    crate::openapi::export(root)?;
+    if args.no_export {
+        println!(
+            "not exporting docs/openapi.yaml (--no-export): `cargo xtask openapi export` does"
+        );
+    } else {
+        println!("exporting docs/openapi.yaml (builds the service)");
+        crate::openapi::export(root)?;
+    }
     println!(
         "done: `cargo xtask ci` checks it all; the new endpoints are under /api/v1/{}",
         names.plural

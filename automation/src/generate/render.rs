@@ -269,7 +269,10 @@ fn edits(names: &Names, migration: &str, auth: bool) -> Vec<Edit> {
                 ),
                 insertion("state", &[format!("pub {plural}: {pascal}Service,")]),
                 insertion("apis", &[format!("{plural_pascal}Api,")]),
-                insertion("data", &[format!(".data(state.{plural})")]),
+                insertion(
+                    "data",
+                    &[format!("request.set_data(state.{plural}.clone());")],
+                ),
             ],
         ),
         edit(

@@ -54,9 +54,13 @@ pub(super) fn generates_resources(combo: &str) -> bool {
 
 /// Generates [`GENERATED_RESOURCES`] into the rendering at `dir`.
 pub(super) fn generate_resources(dir: &Path, envs: &[(&str, &OsStr)]) -> Result<()> {
-    for resource in GENERATED_RESOURCES {
+    for (index, resource) in GENERATED_RESOURCES.iter().enumerate() {
         // `--force`: a rerun of `--only render-ci` on the same renderings overwrites them.
         let mut args = vec!["xtask", "generate", "resource", "--force"];
+        // The OpenAPI document is exported (which builds the service) after the last one only.
+        if index + 1 < GENERATED_RESOURCES.len() {
+            args.push("--no-export");
+        }
         args.extend_from_slice(resource);
         cargo(dir, &args, envs)?;
     }

@@ -18,6 +18,7 @@ pub mod auth;
 {%- endif %}
 pub mod caller;
 mod contract;
+mod entry;
 pub mod fields;
 mod health;
 mod lenient;

@@ -21,9 +21,11 @@ use std::time::Duration;
 use async_compression::tokio::bufread::{BrotliDecoder, GzipDecoder, ZlibDecoder, ZstdDecoder};
 use poem::error::ReadBodyError;
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use poem::{Body, Endpoint, Request, Response};
 use tokio::io::{AsyncRead, BufReader};
 use tokio::sync::Semaphore;
+
+use crate::middleware::call_next;
 
 /// The content codings a request body may use, as `Accept-Encoding` lists them.
 pub(crate) const ACCEPTED_CODINGS: &str = "gzip, deflate, br, zstd";
@@ -133,7 +135,7 @@ pub(crate) async fn read_bounded<E: Endpoint>(
     let body = request.take_body();
     if body.is_empty() {
         request.set_body(body);
-        return endpoint.call(request).await.map(IntoResponse::into_response);
+        return call_next(endpoint.as_ref(), request).await;
     }
     // The body's share of the memory for all bodies, held until the answer is ready: what it
     // declared, else (unknown, or compressed) the most it may be. None left: 503, and the
@@ -191,5 +193,5 @@ pub(crate) async fn read_bounded<E: Endpoint>(
     headers.remove(header::TRANSFER_ENCODING);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     request.set_body(bytes);
-    endpoint.call(request).await.map(IntoResponse::into_response)
+    call_next(endpoint.as_ref(), request).await
 }

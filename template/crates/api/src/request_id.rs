@@ -30,7 +30,13 @@ impl RequestId {
             .filter(|id| is_safe(id));
         match reusable {
             Some(id) => Self(Arc::from(id)),
-            None => Self(Arc::from(uuid::Uuid::now_v7().to_string())),
+            None => {
+                // Written on the stack, then copied once into the shared id.
+                let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                Self(Arc::from(
+                    uuid::Uuid::now_v7().hyphenated().encode_lower(&mut text) as &str,
+                ))
+            }
         }
     }
 

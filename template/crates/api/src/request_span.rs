@@ -13,12 +13,13 @@ use std::time::Instant;
 use opentelemetry::trace::{Status, TraceContextExt as _};
 use opentelemetry_http::HeaderExtractor;
 use poem::http::HeaderValue;
-use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
+use poem::{Endpoint, PathPattern, Request, Response};
 use poem_openapi::OperationId;
 use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::metrics::HttpMetrics;
+use crate::middleware::call_next;
 use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 
 /// The name of every request's span: in traces, the root of the service's part of a trace; in
@@ -61,8 +62,11 @@ pub(crate) async fn traced<E: Endpoint>(
         tracing::trace!(error = %err, "the request span has no OpenTelemetry parent");
     }
 
-    let mut response = match endpoint.call(request).instrument(span.clone()).await {
-        Ok(response) => response.into_response(),
+    let mut response = match call_next(endpoint.as_ref(), request)
+        .instrument(span.clone())
+        .await
+    {
+        Ok(response) => response,
         Err(err) => err.into_response(),
     };
 

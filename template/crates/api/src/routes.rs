@@ -7,16 +7,14 @@ use std::sync::Arc;
 use domain::order::OrderService;
 {%- endif %}
 use poem::http::Method;
-use poem::{Endpoint, EndpointExt, Response, Route};
-use poem::endpoint::make_sync;
-use poem::get;
-use poem::web::{Html, WithContentType};
+use poem::{Endpoint, IntoEndpoint, Response};
 use poem_openapi::{ContactObject, OpenApi, OpenApiService, ServerObject, Tags};
 
 {%- if auth %}
 use crate::auth::{JwtVerifier, WhoAmIApi};
 {%- endif %}
 use crate::allow::{AllowedMethods, DeclaredHeaders};
+use crate::entry::{ApiEntry, DOCUMENT_METHODS, Document};
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
 use crate::rate_limit::IdentifyCaller;
@@ -113,10 +111,16 @@ pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl End
     let yaml = crate::contract::to_yaml(&document);
     // Swagger UI embeds the document it shows: give it the completed one.
     let ui = api.swagger_ui_html().replacen(&spec, &json, 1);
-    let allowed_methods = AllowedMethods::from_spec(
-        &spec,
-        &[("/openapi.json", &[Method::GET]), ("/openapi.yaml", &[Method::GET])],
-    );
+    let documents = vec![
+        Document::new("/openapi.json", "application/json; charset=utf-8", json),
+        Document::new("/openapi.yaml", "application/yaml; charset=utf-8", yaml),
+        Document::new("/docs", "text/html; charset=utf-8", ui),
+    ];
+    let served_beside: Vec<(&str, &[Method])> = documents
+        .iter()
+        .map(|document| (document.path(), DOCUMENT_METHODS))
+        .collect();
+    let allowed_methods = AllowedMethods::from_spec(&spec, &served_beside);
     let declared_headers = DeclaredHeaders::from_spec(&spec);
 {%- if auth %}
     // The bearer token is verified once, by the rate limiter, to count the caller's requests;
@@ -127,27 +131,20 @@ pub fn app(info: ServiceInfo, state: ApiState, options: HttpOptions) -> impl End
     // Without authentication, callers are told apart by their address.
     let identify: IdentifyCaller = Arc::new(|_| None);
 {%- endif %}
-    let routes = Route::new()
-        .at("/openapi.json", get(make_sync(move |_| json_document(&json))))
-        .at("/openapi.yaml", get(make_sync(move |_| yaml_document(&yaml))))
-        .at("/docs", get(make_sync(move |_| Html(ui.clone()))))
-        .nest("/", api)
-        .data(state.readiness)
+    let routes = ApiEntry::new(
+        api.into_endpoint(),
+        documents,
+        // The state the handlers read (`Data<&T>`): shared handles, cheap to clone.
+        Box::new(move |request| {
+            request.set_data(Arc::clone(&state.readiness));
 {%- if example %}
-        .data(state.orders)
+            request.set_data(state.orders.clone());
 {%- endif %}
 {%- if auth %}
-        .data(state.jwt)
+            request.set_data(state.jwt.clone());
 {%- endif %}
-        // xtask-generate: data
-        ;
+            // xtask-generate: data
+        }),
+    );
     stack(routes, options, allowed_methods, declared_headers, identify)
-}
-
-fn json_document(json: &str) -> WithContentType<String> {
-    poem::IntoResponse::with_content_type(json.to_owned(), "application/json; charset=utf-8")
-}
-
-fn yaml_document(yaml: &str) -> WithContentType<String> {
-    poem::IntoResponse::with_content_type(yaml.to_owned(), "application/yaml; charset=utf-8")
 }

@@ -113,24 +113,30 @@ impl Claims {
     }
 }
 
-/// Checks (and, for tests and local tools, mints) the service's tokens.
+/// Checks (and, for tests and local tools, mints) the service's tokens. Cloning it is cheap
+/// (two shared handles): it is in every request's data.
 #[derive(Clone)]
 pub struct JwtVerifier {
-    decoding: DecodingKey,
-    encoding: EncodingKey,
-    validation: Validation,
-    issuer: String,
-    audience: String,
+    keys: Arc<Keys>,
     max_lifetime: Duration,
     /// Tokens already verified, shared by the clones (see `verified_tokens`).
     verified: Arc<verified_tokens::VerifiedTokens>,
 }
 
+/// What a token is checked against and minted with, fixed at start.
+struct Keys {
+    decoding: DecodingKey,
+    encoding: EncodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+}
+
 impl std::fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwtVerifier")
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
+            .field("issuer", &self.keys.issuer)
+            .field("audience", &self.keys.audience)
             .field("max_lifetime", &self.max_lifetime)
             .finish_non_exhaustive()
     }
@@ -145,11 +151,13 @@ impl JwtVerifier {
         validation.validate_nbf = true;
         validation.leeway = 30;
         Self {
-            decoding: DecodingKey::from_secret(secret),
-            encoding: EncodingKey::from_secret(secret),
-            validation,
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
+            keys: Arc::new(Keys {
+                decoding: DecodingKey::from_secret(secret),
+                encoding: EncodingKey::from_secret(secret),
+                validation,
+                issuer: issuer.to_owned(),
+                audience: audience.to_owned(),
+            }),
             max_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
             verified: Arc::default(),
         }
@@ -166,7 +174,7 @@ impl JwtVerifier {
     /// verified before is served from memory until it expires (see `verified_tokens`).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenRefusal> {
         let now = chrono::Utc::now().timestamp();
-        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        let leeway = i64::try_from(self.keys.validation.leeway).unwrap_or(0);
         if let Some(claims) = self.verified.get(token, now, leeway) {
             return Ok(claims);
         }
@@ -177,11 +185,12 @@ impl JwtVerifier {
 
     /// Every check of [`JwtVerifier::verify`], without memory.
     fn check(&self, token: &str) -> Result<Claims, TokenRefusal> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|err| match err.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenRefusal::Expired,
-                _ => TokenRefusal::Invalid,
-            })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.keys.decoding, &self.keys.validation)
+                .map_err(|err| match err.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenRefusal::Expired,
+                    _ => TokenRefusal::Invalid,
+                })?;
         if data.header.crit.is_some() {
             return Err(TokenRefusal::Invalid);
         }
@@ -198,7 +207,7 @@ impl JwtVerifier {
         }
         // Still valid for longer than the maximum from now, or issued for longer than it.
         let max_lifetime = i64::try_from(self.max_lifetime.as_secs()).unwrap_or(i64::MAX);
-        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        let leeway = i64::try_from(self.keys.validation.leeway).unwrap_or(0);
         let remaining = claims.exp.saturating_sub(chrono::Utc::now().timestamp());
         let issued_for = claims.iat.map_or(0, |iat| claims.exp.saturating_sub(iat));
         if remaining > max_lifetime.saturating_add(leeway) || issued_for > max_lifetime {
@@ -218,13 +227,13 @@ impl JwtVerifier {
         let claims = Claims {
             sub: subject.to_owned(),
             scope: scopes.join(" "),
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            iss: self.keys.issuer.clone(),
+            aud: self.keys.audience.clone(),
             exp: now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             nbf: Some(now),
             iat: Some(now),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.keys.encoding)
     }
 }
 

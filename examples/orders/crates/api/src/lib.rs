@@ -16,6 +16,7 @@ mod allow;
 pub mod auth;
 pub mod caller;
 mod contract;
+mod entry;
 pub mod fields;
 mod health;
 mod lenient;

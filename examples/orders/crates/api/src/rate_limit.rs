@@ -23,7 +23,9 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use poem::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Endpoint, Request, Response};
+
+use crate::middleware::call_next;
 
 /// The path prefix of the health probes, which are not rate limited.
 pub const PROBES: &str = "/health/";
@@ -181,17 +183,11 @@ pub(crate) async fn limit_rate<E: Endpoint>(
     // The probes are never limited: a refused liveness probe restarts the pod, and the
     // orchestrator shares its address with whatever else comes from the node.
     if request.uri().path().starts_with(PROBES) {
-        return endpoint
-            .call(request)
-            .await
-            .map(IntoResponse::into_response);
+        return call_next(endpoint.as_ref(), request).await;
     }
     let key = limiter.key(&mut request);
     if !limiter.enabled {
-        return endpoint
-            .call(request)
-            .await
-            .map(IntoResponse::into_response);
+        return call_next(endpoint.as_ref(), request).await;
     }
     let class = limiter.class(request.method());
     let decision = class.limiter.check_key(&key);
@@ -199,8 +195,8 @@ pub(crate) async fn limit_rate<E: Endpoint>(
     match decision {
         Ok(state) => {
             let remaining = state.remaining_burst_capacity();
-            let mut response = match endpoint.call(request).await {
-                Ok(response) => response.into_response(),
+            let mut response = match call_next(endpoint.as_ref(), request).await {
+                Ok(response) => response,
                 Err(err) => err.into_response(),
             };
             let used = class.per_minute.saturating_sub(remaining);

@@ -3,16 +3,14 @@
 
 use crate::allow::{AllowedMethods, DeclaredHeaders};
 use crate::auth::{JwtVerifier, WhoAmIApi};
+use crate::entry::{ApiEntry, DOCUMENT_METHODS, Document};
 use crate::health::{HealthApi, ReadinessProbe};
 use crate::middleware::{HttpOptions, stack};
 use crate::order::OrdersApi;
 use crate::rate_limit::IdentifyCaller;
 use domain::order::OrderService;
-use poem::endpoint::make_sync;
-use poem::get;
 use poem::http::Method;
-use poem::web::{Html, WithContentType};
-use poem::{Endpoint, EndpointExt, Response, Route};
+use poem::{Endpoint, IntoEndpoint, Response};
 use poem_openapi::{ContactObject, OpenApi, OpenApiService, ServerObject, Tags};
 use std::sync::Arc;
 // xtask-generate: imports
@@ -90,36 +88,32 @@ pub fn app(
     let yaml = crate::contract::to_yaml(&document);
     // Swagger UI embeds the document it shows: give it the completed one.
     let ui = api.swagger_ui_html().replacen(&spec, &json, 1);
-    let allowed_methods = AllowedMethods::from_spec(
-        &spec,
-        &[
-            ("/openapi.json", &[Method::GET]),
-            ("/openapi.yaml", &[Method::GET]),
-        ],
-    );
+    let documents = vec![
+        Document::new("/openapi.json", "application/json; charset=utf-8", json),
+        Document::new("/openapi.yaml", "application/yaml; charset=utf-8", yaml),
+        Document::new("/docs", "text/html; charset=utf-8", ui),
+    ];
+    let served_beside: Vec<(&str, &[Method])> = documents
+        .iter()
+        .map(|document| (document.path(), DOCUMENT_METHODS))
+        .collect();
+    let allowed_methods = AllowedMethods::from_spec(&spec, &served_beside);
     let declared_headers = DeclaredHeaders::from_spec(&spec);
     // The bearer token is verified once, by the rate limiter, to count the caller's requests;
     // the security scheme then reuses that outcome.
     let jwt = state.jwt.clone();
     let identify: IdentifyCaller =
         Arc::new(move |request| crate::auth::authenticate(request, &jwt));
-    let routes = Route::new()
-        .at("/openapi.json", get(make_sync(move |_| json_document(&json))))
-        .at("/openapi.yaml", get(make_sync(move |_| yaml_document(&yaml))))
-        .at("/docs", get(make_sync(move |_| Html(ui.clone()))))
-        .nest("/", api)
-        .data(state.readiness)
-        .data(state.orders)
-        .data(state.jwt)
-        // xtask-generate: data
-        ;
+    let routes = ApiEntry::new(
+        api.into_endpoint(),
+        documents,
+        // The state the handlers read (`Data<&T>`): shared handles, cheap to clone.
+        Box::new(move |request| {
+            request.set_data(Arc::clone(&state.readiness));
+            request.set_data(state.orders.clone());
+            request.set_data(state.jwt.clone());
+            // xtask-generate: data
+        }),
+    );
     stack(routes, options, allowed_methods, declared_headers, identify)
-}
-
-fn json_document(json: &str) -> WithContentType<String> {
-    poem::IntoResponse::with_content_type(json.to_owned(), "application/json; charset=utf-8")
-}
-
-fn yaml_document(yaml: &str) -> WithContentType<String> {
-    poem::IntoResponse::with_content_type(yaml.to_owned(), "application/yaml; charset=utf-8")
 }

@@ -40,15 +40,38 @@ async fn the_openapi_document_is_served(db: TestDatabase) {
         .unwrap();
     assert!(json["openapi"].as_str().unwrap().starts_with("3."));
     assert!(json["paths"]["/health/ready"]["get"].is_object());
-    let yaml = server
-        .client
-        .get(server.url("/openapi.yaml"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(yaml.status(), 200);
-    let docs = server.client.get(server.url("/docs")).send().await.unwrap();
-    assert_eq!(docs.status(), 200);
+    for (path, content_type) in [
+        ("/openapi.json", "application/json; charset=utf-8"),
+        ("/openapi.yaml", "application/yaml; charset=utf-8"),
+        ("/docs", "text/html; charset=utf-8"),
+    ] {
+        let document = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(document.status(), 200, "{path}");
+        assert_eq!(document.headers()["content-type"], content_type, "{path}");
+        assert_eq!(
+            document.headers()["x-content-type-options"],
+            "nosniff",
+            "{path}"
+        );
+        assert!(!document.bytes().await.unwrap().is_empty(), "{path}");
+        let head = server.client.head(server.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+        let post = server.client.post(server.url(path)).send().await.unwrap();
+        assert_eq!(post.headers()["allow"], "GET", "POST {path}");
+        problem(post, 405).await;
+        // Only the exact paths are documents; anything under them is the API's 404.
+        let below = server
+            .client
+            .get(server.url(&format!("{path}/x")))
+            .send()
+            .await
+            .unwrap();
+        problem(below, 404).await;
+    }
     server.stop().await;
 }
 

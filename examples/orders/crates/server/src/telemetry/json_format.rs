@@ -217,24 +217,38 @@ fn write_json_string(writer: &mut impl fmt::Write, text: &str) -> fmt::Result {
 /// Escapes what is written through it for the inside of a JSON string (RFC 8259, section 7).
 struct JsonEscaped<'a, W: fmt::Write + ?Sized>(&'a mut W);
 
+/// The bytes a JSON string cannot hold as they are: `"`, `\`, control characters and DEL. A
+/// table: one load per byte of every string in every line.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table
+};
+
 impl<W: fmt::Write + ?Sized> fmt::Write for JsonEscaped<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
+        let bytes = text.as_bytes();
         let mut clean_from = 0;
-        for (at, byte) in text.bytes().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f | 0x7f => "",
-                _ => continue,
-            };
+        while let Some(offset) = bytes[clean_from..]
+            .iter()
+            .position(|&byte| NEEDS_ESCAPE[usize::from(byte)])
+        {
+            let at = clean_from + offset;
             self.0.write_str(&text[clean_from..at])?;
-            if escape.is_empty() {
-                write!(self.0, "\\u{byte:04x}")?;
-            } else {
-                self.0.write_str(escape)?;
+            match bytes[at] {
+                b'"' => self.0.write_str("\\\"")?,
+                b'\\' => self.0.write_str("\\\\")?,
+                b'\n' => self.0.write_str("\\n")?,
+                b'\r' => self.0.write_str("\\r")?,
+                b'\t' => self.0.write_str("\\t")?,
+                byte => write!(self.0, "\\u{byte:04x}")?,
             }
             clean_from = at + 1;
         }
