@@ -6,14 +6,14 @@
 //! One endpoint instead of a router of its own with the API nested under it and a `.data()`
 //! layer per piece of state: nesting cost every API request a second route lookup, a re-parsed
 //! URI and a boxed future, and each layer a copy of the request into a future of its own
-//! (measured, `docs/benchmarks.md`). Each document is rendered once, at start, and shared by
-//! every response that serves it.
+//! (measured: the template repository's `docs/profiles.md`). Each document is rendered once,
+//! at start, and shared by every response that serves it.
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use poem::error::MethodNotAllowedError;
 use poem::http::{HeaderValue, Method, header};
-use bytes::Bytes;
 use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 
 /// The methods each document answers; any other is a 405 with this `Allow`.

@@ -151,7 +151,7 @@ pub fn stack(
 /// Calls the next layer, its future on the heap: a layer's future then holds a pointer to the
 /// layers inside it, not all of them, which it would copy (kilobytes: each holds the request)
 /// each time it is created, wrapped or moved into place, on every request (measured,
-/// `docs/benchmarks.md`).
+/// the template repository's `docs/profiles.md`).
 pub(crate) fn call_next<'a, E: Endpoint + 'a>(
     endpoint: &'a E,
     request: Request,

@@ -15,7 +15,7 @@ use server::telemetry;
 
 /// mimalloc instead of the system allocator: a request allocates and frees dozens of small
 /// blocks (headers, ids, the log line, futures), and glibc's allocator took a tenth of the
-/// request path's CPU (`docs/profiles.md`).
+/// request path's CPU (the template repository's `docs/profiles.md`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -10,9 +10,9 @@
 //! (the request span: every line inside a request carries its request id).
 //!
 //! tracing-subscriber's own JSON format writes the same shape, at a cost measured on the
-//! request path (`docs/profiles.md`): it keeps each span's fields as a JSON object that it
-//! parses back into a map for every line inside the span, and builds a map of values to
-//! format a span's fields. Here fields are written straight into the line, escaped as they
+//! request path (the template repository's `docs/profiles.md`): it keeps each span's fields as
+//! a JSON object that it parses back into a map for every line inside the span, and builds a
+//! map of values to format a span's fields. Here fields are written straight into the line, escaped as they
 //! are written, and a span keeps its fields as a ready JSON fragment: no parsing, no map,
 //! no allocation per field.
 

@@ -8,7 +8,7 @@
 //! writes it with one system call. Under load that is one wake-up and one write per batch
 //! of thousands of lines, where a queue of lines (tracing-appender's) costs a wake-up and a
 //! write for every few lines: measured, that was most of what the access line cost a
-//! request (`docs/profiles.md`).
+//! request (the template repository's `docs/profiles.md`).
 //!
 //! No line is ever dropped: the buffer holds `telemetry.log_buffer_lines` lines, and when it
 //! is full the thread that logs waits for room (backpressure) instead of losing the line. At
