@@ -45,20 +45,17 @@ impl Document {
 
     /// `GET` gets the document, `HEAD` its headers; any other method a 405.
     fn serve(&self, method: &Method) -> poem::Result<Response> {
-        let mut response = if method == Method::GET || method == Method::HEAD {
-            let mut response = Response::builder().body(self.body.clone());
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, self.content_type.clone());
-            if method == Method::HEAD {
-                response.set_body(());
-            }
-            response
-        } else {
+        if !(DOCUMENT_METHODS.contains(method) || method == Method::HEAD) {
             let mut refusal = poem::Error::from(MethodNotAllowedError);
             refusal.set_data(self.route.clone());
             return Err(refusal);
-        };
+        }
+        let mut response = Response::builder()
+            .header(header::CONTENT_TYPE, self.content_type.clone())
+            .body(self.body.clone());
+        if method == Method::HEAD {
+            response.set_body(());
+        }
         response.set_data(self.route.clone());
         Ok(response)
     }
