@@ -4,7 +4,8 @@
 //! No read binds its `LIMIT` as a parameter: SQLite (3.47 and later) re-prepares a statement
 //! whose `LIMIT ?` binding is set again, that is on every execution, which costs more than the
 //! query itself. A read by primary key needs no limit; a page writes its size into the SQL as
-//! an integer literal (one cached statement per page size).
+//! an integer literal (one cached statement per page size). Reads run through
+//! [`fetch_all`] (see `fetch`).
 
 use async_trait::async_trait;
 use domain::DomainError;
@@ -18,6 +19,7 @@ use sea_orm::{
 };
 
 use crate::PersistenceError;
+use crate::fetch::fetch_all;
 use crate::database::db_system;
 use super::entity::{ActiveModel, Column, Entity as Orders, Model};
 
@@ -55,8 +57,8 @@ impl OrderRepository for SeaOrmOrderRepository {
     )]
     async fn find(&self, id: OrderId) -> Result<Option<Order>, DomainError> {
         // The primary key matches at most one row: no `LIMIT 1` (see the module documentation).
-        let rows = Orders::find_by_id(id.as_uuid())
-            .all(&self.db)
+        let statement = Orders::find_by_id(id.as_uuid()).build(self.db.get_database_backend());
+        let rows: Vec<Model> = fetch_all(&self.db, statement)
             .await
             .map_err(PersistenceError::from)?;
         Ok(rows.into_iter().next().map(to_order).transpose()?)
@@ -125,9 +127,7 @@ impl OrderRepository for SeaOrmOrderRepository {
             .build(self.db.get_database_backend());
         // The page size as a literal, not a bound `LIMIT ?` (see the module documentation).
         statement.sql = format!("{} LIMIT {}", statement.sql, query.limit);
-        let rows = Orders::find()
-            .from_raw_sql(statement)
-            .all(&self.db)
+        let rows: Vec<Model> = fetch_all(&self.db, statement)
             .await
             .map_err(PersistenceError::from)?;
         Ok(rows
