@@ -17,8 +17,9 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
-/// The rows `statement` selects, as `M`. Errors are sea-orm's, as `Select::all` reports them
-/// (a pool timeout or a broken connection is a `DbErr::Query` holding sqlx's error).
+/// The rows `statement` selects, as `M`. Errors are sea-orm's `DbErr`: a pool timeout or a
+/// broken connection is a `DbErr::Query` holding sqlx's error (where `Select::all` says
+/// `ConnectionAcquire`), which `PersistenceError` classifies as unavailable all the same.
 pub async fn fetch_all<M: FromQueryResult>(
     db: &DatabaseConnection,
     statement: Statement,
