@@ -41,6 +41,8 @@ pub struct Uses {
     pub free_text: bool,
     pub date: bool,
     pub timestamp: bool,
+    /// An optional timestamp (its response member is written by `rfc3339_option`).
+    pub optional_timestamp: bool,
     pub uuid: bool,
     pub optional_money: bool,
     pub newtype_int: bool,
@@ -114,7 +116,7 @@ pub struct Field {
     /// `row` → the state's value (may use `?` with `corrupt`).
     pub from_row: String,
     pub request: Vec<DtoMember>,
-    pub response: Vec<DtoMember>,
+    pub response: Vec<ResponseMember>,
     /// `request` → the domain value, for a member that cannot be invalid once parsed from
     /// JSON (bools, UUIDs, enums).
     pub to_domain: String,
@@ -155,6 +157,38 @@ pub struct DtoMember {
     pub oai: Option<String>,
     /// `customer` → the member (responses only).
     pub from_entity: String,
+}
+
+/// A response member and its `#[serde(...)]`: the rendering writes responses with serde
+/// (its `api::json_body`), so each `#[oai]` wire rule has its serde twin, derived here from the
+/// member and never written twice by a family.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseMember {
+    #[serde(flatten)]
+    pub member: DtoMember,
+    /// The `#[serde(...)]` contents, if any.
+    pub serde: Option<String>,
+}
+
+impl ResponseMember {
+    fn new(member: DtoMember) -> Self {
+        let skipped_when_absent = member
+            .oai
+            .as_deref()
+            .is_some_and(|oai| oai.contains("skip_serializing_if_is_none"));
+        let timestamp = member.ty.contains("DateTime<Utc>");
+        let mut rules = Vec::new();
+        if skipped_when_absent {
+            rules.push(r#"skip_serializing_if = "Option::is_none""#);
+        }
+        match (timestamp, member.ty.starts_with("Option<")) {
+            (true, true) => rules.push(r#"serialize_with = "rfc3339_option""#),
+            (true, false) => rules.push(r#"serialize_with = "rfc3339""#),
+            (false, _) => {}
+        }
+        let serde = (!rules.is_empty()).then(|| rules.join(", "));
+        Self { member, serde }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -259,7 +293,7 @@ fn field(names: &Names, spec: &FieldSpec, out: &mut Collected) -> Field {
         columns,
         from_row,
         request,
-        response,
+        response: response.into_iter().map(ResponseMember::new).collect(),
         to_domain,
         parse,
         domain_sample,

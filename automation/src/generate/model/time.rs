@@ -51,6 +51,7 @@ pub fn date(ctx: &Ctx, out: &mut Collected) -> Parts {
 pub fn timestamp(ctx: &Ctx, out: &mut Collected) -> Parts {
     let (name, entity) = (&ctx.name, ctx.entity());
     out.uses.timestamp = true;
+    out.uses.optional_timestamp |= ctx.optional;
     let doc = "A point in time (RFC 3339, like 2026-11-30T17:05:00Z), kept to the microsecond."
         .to_owned();
     let oai = format!("validator(max_length = 35, pattern = r\"{TIMESTAMP_PATTERN}\")");

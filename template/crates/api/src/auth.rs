@@ -16,13 +16,13 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use poem::Request;
 use poem::http::{StatusCode, header};
 use poem_openapi::auth::Bearer;
-use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, SecurityScheme};
 use serde::{Deserialize, Serialize};
 
 mod verified_tokens;
 
 use crate::ApiError;
+use crate::json_body::JsonBody;
 use crate::problem::Problems;
 use crate::problem::status::UNAUTHORIZED;
 use crate::routes::ApiTags;
@@ -297,7 +297,7 @@ impl BearerAuth {
 }
 
 /// The caller as the service sees it.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct Identity {
     /// The token's `sub`: no control characters.
     #[oai(validator(max_length = 255, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"))]
@@ -316,8 +316,8 @@ impl WhoAmIApi {
     ///
     /// The subject and scopes of the presented token: a quick way to check a token.
     #[oai(path = "/whoami", method = "get", operation_id = "whoami")]
-    async fn whoami(&self, caller: BearerAuth) -> Result<Json<Identity>, Problems<UNAUTHORIZED>> {
-        Ok(Json(Identity {
+    async fn whoami(&self, caller: BearerAuth) -> Result<JsonBody<Identity>, Problems<UNAUTHORIZED>> {
+        Ok(JsonBody(Identity {
             subject: caller.0.sub.clone(),
             scopes: caller.0.scope.split_whitespace().map(str::to_owned).collect(),
         }))

@@ -21,6 +21,7 @@ mod contract;
 mod entry;
 pub mod fields;
 mod health;
+pub mod json_body;
 mod lenient;
 mod metrics;
 mod middleware;
@@ -39,6 +40,7 @@ mod order;
 
 pub use health::{ReadinessProbe, SharedChecks};
 pub use middleware::HttpOptions;
+pub use json_body::JsonBody;
 pub use lenient::Lenient;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};
 pub use rate_limit::{IdentifyCaller, RATE_LIMIT, RATE_LIMIT_POLICY, RateLimits};

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use poem::web::Data;
-use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
 
 use crate::ApiError;
+use crate::json_body::JsonBody;
 use crate::problem::Problems;
 use crate::problem::status::UNAVAILABLE;
 use crate::routes::ApiTags;
@@ -25,7 +26,7 @@ pub trait ReadinessProbe: Send + Sync {
 }
 
 /// The health answer.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct HealthStatus {
     /// `ok` when healthy.
     #[oai(validator(max_length = 2, pattern = "^ok$"))]
@@ -42,8 +43,8 @@ impl HealthApi {
     /// For the orchestrator's liveness probe: answers 200 while the process serves HTTP,
     /// without touching any dependency. Public, like every probe.
     #[oai(path = "/health/live", method = "get", operation_id = "health_live")]
-    async fn live(&self) -> Result<Json<HealthStatus>, Problems<0>> {
-        Ok(Json(HealthStatus {
+    async fn live(&self) -> Result<JsonBody<HealthStatus>, Problems<0>> {
+        Ok(JsonBody(HealthStatus {
             status: "ok".to_owned(),
         }))
     }
@@ -56,9 +57,9 @@ impl HealthApi {
     async fn ready(
         &self,
         probe: Data<&Arc<dyn ReadinessProbe>>,
-    ) -> Result<Json<HealthStatus>, Problems<UNAVAILABLE>> {
+    ) -> Result<JsonBody<HealthStatus>, Problems<UNAVAILABLE>> {
         probe.check().await.map_err(ApiError::unavailable)?;
-        Ok(Json(HealthStatus {
+        Ok(JsonBody(HealthStatus {
             status: "ok".to_owned(),
         }))
     }

@@ -19,6 +19,7 @@ mod contract;
 mod entry;
 pub mod fields;
 mod health;
+pub mod json_body;
 mod lenient;
 mod metrics;
 mod middleware;
@@ -35,6 +36,7 @@ pub mod routes;
 
 pub use contract::to_yaml as openapi_yaml;
 pub use health::{ReadinessProbe, SharedChecks};
+pub use json_body::JsonBody;
 pub use lenient::Lenient;
 pub use middleware::HttpOptions;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};

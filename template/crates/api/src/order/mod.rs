@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::caller::caller_of;
 use crate::fields::on_the_wire;
+use crate::json_body::JsonBody;
 use crate::paging;
 use crate::preconditions::{etag, expected_version};
 use crate::problem::Problems;
@@ -25,6 +26,8 @@ use crate::auth::{BearerAuth, ORDERS_ADMIN, ORDERS_READ, ORDERS_WRITE};
 use crate::routes::ApiTags;
 
 mod dto;
+#[cfg(test)]
+mod wire_tests;
 
 {%- if auth %}
 
@@ -57,20 +60,20 @@ pub enum CreateOrderResponse {
     /// The order was placed.
     #[oai(status = 201)]
     Created(
-        Json<OrderDto>,
+        JsonBody<OrderDto>,
         #[oai(header = "Location")] String,
         #[oai(header = "ETag")] String,
     ),
     /// A retry: an earlier request with the same `Idempotency-Key` and the same body placed
     /// this order; nothing new was placed.
     #[oai(status = 200)]
-    Replayed(Json<OrderDto>, #[oai(header = "ETag")] String),
+    Replayed(JsonBody<OrderDto>, #[oai(header = "ETag")] String),
 }
 
 impl CreateOrderResponse {
     fn created(order: &Order) -> Self {
         Self::Created(
-            Json(OrderDto::from(order)),
+            JsonBody(OrderDto::from(order)),
             format!("/api/v1/orders/{}", order.id()),
             etag(order.version()),
         )
@@ -81,12 +84,12 @@ impl CreateOrderResponse {
 pub enum OrderResponse {
     /// The order, with its version as `ETag`.
     #[oai(status = 200)]
-    Ok(Json<OrderDto>, #[oai(header = "ETag")] String),
+    Ok(JsonBody<OrderDto>, #[oai(header = "ETag")] String),
 }
 
 impl OrderResponse {
     fn of(order: &Order) -> Self {
-        Self::Ok(Json(OrderDto::from(order)), etag(order.version()))
+        Self::Ok(JsonBody(OrderDto::from(order)), etag(order.version()))
     }
 }
 
@@ -133,7 +136,7 @@ impl OrdersApi {
             .map_err(|err| on_the_wire(err, WIRE_NAMES))?;
         Ok(if placement.replayed {
             CreateOrderResponse::Replayed(
-                Json(OrderDto::from(&placement.order)),
+                JsonBody(OrderDto::from(&placement.order)),
                 etag(placement.order.version()),
             )
         } else {
@@ -183,7 +186,7 @@ impl OrdersApi {
         cursor: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<OrderStatusDto>>,
-    ) -> Result<Json<OrderPageDto>, ListProblems> {
+    ) -> Result<JsonBody<OrderPageDto>, ListProblems> {
 {%- if auth %}
         token.require_scope(ORDERS_READ)?;
         let caller = caller_of(&token, ORDERS_ADMIN)?;
@@ -197,7 +200,7 @@ impl OrdersApi {
             limit: limit.0,
         };
         let page = orders.list_orders(&caller, query).await?;
-        Ok(Json(OrderPageDto {
+        Ok(JsonBody(OrderPageDto {
             items: page.orders.iter().map(OrderDto::from).collect(),
             next_cursor: page.next.as_ref().map(paging::encode),
         }))

@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use domain::order::{NewOrder, Note, Order, OrderStatus};
 use domain::values::{Currency, Email, Money};
 use poem_openapi::{Enum, Object};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::fields::FieldErrors;
+use crate::json_body::rfc3339;
 use crate::{ApiError, Lenient};
 
 /// The body of `POST /api/v1/orders`. Every invalid field is reported at once (422).
@@ -86,8 +88,9 @@ impl TryFrom<CreateOrderRequest> for NewOrder {
 
 /// Where an order is in its life; `paying` while its charge is in progress; `paid` and
 /// `cancelled` are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
 #[oai(rename = "OrderStatus", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum OrderStatusDto {
     Pending,
     Paying,
@@ -118,7 +121,8 @@ impl From<OrderStatus> for OrderStatusDto {
 }
 
 /// An order as clients see it.
-#[derive(Debug, Clone, Object)]
+// Written by serde (`crate::json_body`): its serde attributes repeat its `#[oai]` wire rules.
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "Order")]
 pub struct OrderDto {
     pub id: Uuid,
@@ -136,12 +140,15 @@ pub struct OrderDto {
     pub currency: String,
     /// As placed (see `CreateOrder`).
     #[oai(skip_serializing_if_is_none, validator(max_length = 500))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub status: OrderStatusDto,
     /// Raised by every change; send it back in `If-Match` to update safely.
     #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
     pub version: i64,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -162,7 +169,8 @@ impl From<&Order> for OrderDto {
 }
 
 /// A page of orders, newest first.
-#[derive(Debug, Clone, Object)]
+// Written by serde, as `OrderDto` is.
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "OrderPage")]
 pub struct OrderPageDto {
     /// At most `limit` orders (100 at most).
@@ -173,6 +181,7 @@ pub struct OrderPageDto {
         skip_serializing_if_is_none,
         validator(max_length = 200, pattern = "^[A-Za-z0-9_-]+$")
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::auth::{BearerAuth, ORDERS_ADMIN, ORDERS_READ, ORDERS_WRITE};
 use crate::caller::caller_of;
 use crate::fields::on_the_wire;
+use crate::json_body::JsonBody;
 use crate::paging;
 use crate::preconditions::{etag, expected_version};
 use crate::problem::Problems;
@@ -23,6 +24,8 @@ use crate::problem::status::{
 use crate::routes::ApiTags;
 
 mod dto;
+#[cfg(test)]
+mod wire_tests;
 
 /// Every orders operation needs a bearer token: 401 without a valid one, 403 without the scope.
 const GUARDED: u32 = crate::problem::status::UNAUTHORIZED | crate::problem::status::FORBIDDEN;
@@ -48,20 +51,20 @@ pub enum CreateOrderResponse {
     /// The order was placed.
     #[oai(status = 201)]
     Created(
-        Json<OrderDto>,
+        JsonBody<OrderDto>,
         #[oai(header = "Location")] String,
         #[oai(header = "ETag")] String,
     ),
     /// A retry: an earlier request with the same `Idempotency-Key` and the same body placed
     /// this order; nothing new was placed.
     #[oai(status = 200)]
-    Replayed(Json<OrderDto>, #[oai(header = "ETag")] String),
+    Replayed(JsonBody<OrderDto>, #[oai(header = "ETag")] String),
 }
 
 impl CreateOrderResponse {
     fn created(order: &Order) -> Self {
         Self::Created(
-            Json(OrderDto::from(order)),
+            JsonBody(OrderDto::from(order)),
             format!("/api/v1/orders/{}", order.id()),
             etag(order.version()),
         )
@@ -72,12 +75,12 @@ impl CreateOrderResponse {
 pub enum OrderResponse {
     /// The order, with its version as `ETag`.
     #[oai(status = 200)]
-    Ok(Json<OrderDto>, #[oai(header = "ETag")] String),
+    Ok(JsonBody<OrderDto>, #[oai(header = "ETag")] String),
 }
 
 impl OrderResponse {
     fn of(order: &Order) -> Self {
-        Self::Ok(Json(OrderDto::from(order)), etag(order.version()))
+        Self::Ok(JsonBody(OrderDto::from(order)), etag(order.version()))
     }
 }
 
@@ -118,7 +121,7 @@ impl OrdersApi {
             .map_err(|err| on_the_wire(err, WIRE_NAMES))?;
         Ok(if placement.replayed {
             CreateOrderResponse::Replayed(
-                Json(OrderDto::from(&placement.order)),
+                JsonBody(OrderDto::from(&placement.order)),
                 etag(placement.order.version()),
             )
         } else {
@@ -163,7 +166,7 @@ impl OrdersApi {
         cursor: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<OrderStatusDto>>,
-    ) -> Result<Json<OrderPageDto>, ListProblems> {
+    ) -> Result<JsonBody<OrderPageDto>, ListProblems> {
         token.require_scope(ORDERS_READ)?;
         let caller = caller_of(&token, ORDERS_ADMIN)?;
         let query = OrderQuery {
@@ -173,7 +176,7 @@ impl OrdersApi {
             limit: limit.0,
         };
         let page = orders.list_orders(&caller, query).await?;
-        Ok(Json(OrderPageDto {
+        Ok(JsonBody(OrderPageDto {
             items: page.orders.iter().map(OrderDto::from).collect(),
             next_cursor: page.next.as_ref().map(paging::encode),
         }))
