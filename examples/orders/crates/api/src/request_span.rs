@@ -22,6 +22,23 @@ use crate::metrics::HttpMetrics;
 use crate::middleware::call_next;
 use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 
+tokio::task_local! {
+    /// Whether the trace of the request this task handles is sampled: set for the handler's
+    /// future once the request span has started.
+    static TRACE_SAMPLED: bool;
+}
+
+/// Whether the request this task handles is in a sampled trace, one whose spans are exported;
+/// `true` outside a request (start-up, background tasks), where nothing says otherwise.
+///
+/// The sampler decides once per request, when the request span starts. The OpenTelemetry
+/// layer's filter (the server's `telemetry`) asks this, so that the spans of the use cases and
+/// the database in a request that is not sampled (nine in ten at the production default) are
+/// never built: they would cost every request and never be exported.
+pub fn trace_is_sampled() -> bool {
+    TRACE_SAMPLED.try_with(|sampled| *sampled).unwrap_or(true)
+}
+
 /// The name of every request's span: in traces, the root of the service's part of a trace; in
 /// the log, the one span whose fields (the request id) every line inside a request carries.
 pub const REQUEST_SPAN_NAME: &str = "HTTP request";
@@ -62,10 +79,17 @@ pub(crate) async fn traced<E: Endpoint>(
         tracing::trace!(error = %err, "the request span has no OpenTelemetry parent");
     }
 
-    let mut response = match call_next(endpoint.as_ref(), request)
-        .instrument(span.clone())
-        .await
-    {
+    // Starting the exported span here runs the sampler: its decision is what the spans inside
+    // the request follow (`trace_is_sampled`).
+    let (trace_id, sampled) = {
+        let context = span.context();
+        let exported = context.span();
+        let span_context = exported.span_context();
+        (span_context.trace_id(), span_context.is_sampled())
+    };
+
+    let handled = call_next(endpoint.as_ref(), request).instrument(span.clone());
+    let mut response = match TRACE_SAMPLED.scope(sampled, handled).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
@@ -83,7 +107,6 @@ pub(crate) async fn traced<E: Endpoint>(
     if status.is_server_error() {
         span.set_status(Status::error(""));
     }
-    let trace_id = span.context().span().span_context().trace_id();
     let trace_id = TraceIdField(trace_id);
     let elapsed = started.elapsed();
     let route_field = route.as_deref().unwrap_or("-");
@@ -118,5 +141,51 @@ impl std::fmt::Display for TraceIdField {
         } else {
             std::fmt::Display::fmt(&self.0, f)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+    use poem::endpoint::make_sync;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::*;
+
+    /// What `trace_is_sampled` says inside a request's handler, under a tracer with `sampler`.
+    fn seen_by_the_handler(sampler: Sampler) -> bool {
+        let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        let seen = Arc::new(Mutex::new(None));
+        let handler_seen = Arc::clone(&seen);
+        let endpoint = Arc::new(make_sync(move |_| {
+            *handler_seen
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner()) = Some(trace_is_sampled());
+            "ok"
+        }));
+        tracing::subscriber::with_default(subscriber, || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap_or_else(|err| panic!("{err}"));
+            runtime.block_on(traced(endpoint, Request::default(), &HttpMetrics::new()));
+        });
+        let seen = *seen.lock().unwrap_or_else(|poison| poison.into_inner());
+        seen.unwrap_or_else(|| panic!("the handler did not run"))
+    }
+
+    #[test]
+    fn the_handler_knows_whether_its_trace_is_sampled() {
+        assert!(seen_by_the_handler(Sampler::AlwaysOn));
+        assert!(!seen_by_the_handler(Sampler::AlwaysOff));
+    }
+
+    #[test]
+    fn outside_a_request_spans_are_built() {
+        assert!(trace_is_sampled());
     }
 }
