@@ -42,7 +42,7 @@ fn an_order_is_written_as_to_json_writes_it() {
 
 #[test]
 fn a_page_is_written_as_to_json_writes_it() {
-    for next_cursor in [None, Some("MTIzOjAxOTM1YzJl".to_owned())] {
+    for next_cursor in [None, Some("page-2".to_owned())] {
         for size in [0, 1, 3] {
             let items = (0..size)
                 .map(|i| order(OrderStatusDto::Pending, None, 1_767_225_600_000_000 + i))
