@@ -63,19 +63,53 @@ impl Drop for Running {
     }
 }
 
-/// `cargo build --release` with the contender's own profile, into its own `target/` (so an
+/// Which cargo profile a contender is built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildProfile {
+    /// `--release`, with the contender's own release profile (what its users run).
+    Release,
+    /// The dev profile as CI's renderings are built (`CARGO_INCREMENTAL=0`, line tables), so
+    /// that CI's guard reuses the renderings' debug build instead of building release.
+    Dev,
+}
+
+impl BuildProfile {
+    /// The directory under the target directory that holds the binaries.
+    fn directory(self) -> &'static str {
+        match self {
+            Self::Release => "release",
+            Self::Dev => "debug",
+        }
+    }
+}
+
+/// `cargo build` with the contender's own profile of that kind, into its own `target/` (so an
 /// app already built there is reused) or the one it names; returns the binary.
-pub fn build(contender: &Contender) -> Result<PathBuf> {
+pub fn build(contender: &Contender, profile: BuildProfile) -> Result<PathBuf> {
     let manifest = contender.dir.join("Cargo.toml");
     ensure!(
         manifest.is_file(),
         "{} is not a Cargo project",
         contender.dir.display()
     );
-    println!("building {} (release)", contender.dir.display());
+    println!(
+        "building {} ({})",
+        contender.dir.display(),
+        profile.directory()
+    );
     let mut cargo = Command::new("cargo");
+    cargo.arg("build");
+    match profile {
+        BuildProfile::Release => {
+            cargo.arg("--release");
+        }
+        BuildProfile::Dev => {
+            // As `cargo xtask ci` builds the renderings (`ci::rendering_envs`).
+            cargo.env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
+        }
+    }
     cargo
-        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .args(["--quiet", "--manifest-path"])
         .arg(&manifest)
         .args(contender.build_args)
         // Its own directory, so that its own `.cargo/config.toml` applies, not this one's.
@@ -94,10 +128,11 @@ pub fn build(contender: &Contender) -> Result<PathBuf> {
     let status = cargo.status().context("running cargo build")?;
     ensure!(
         status.success(),
-        "cargo build --release failed for {}",
+        "cargo build ({}) failed for {}",
+        profile.directory(),
         contender.name
     );
-    Ok(target.join("release").join(contender.binary))
+    Ok(target.join(profile.directory()).join(contender.binary))
 }
 
 /// Starts the contender, waits until it is ready, mints its token and seeds it.

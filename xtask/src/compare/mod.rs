@@ -78,6 +78,9 @@ pub struct Plan {
     pub wrk: wrk::Settings,
     /// The report's file name, without extension, in `target/compare/`.
     pub report_name: &'static str,
+    /// How every contender is built: release for the comparison, the debug build CI already has
+    /// for its guard.
+    pub build: app::BuildProfile,
 }
 
 pub fn run(root: &Path, args: &Args) -> Result<()> {
@@ -109,6 +112,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             warm_up_seconds: args.warm_up,
         },
         report_name: "report",
+        build: app::BuildProfile::Release,
     };
     ensure!(
         !plan.contenders.is_empty(),
@@ -138,9 +142,8 @@ pub fn measure(root: &Path, plan: &Plan) -> Result<Outcome> {
             .map(|(_, binary)| binary.clone());
         let binary = match built {
             Some(binary) => binary,
-            None => {
-                app::build(contender).with_context(|| format!("building {}", contender.name))?
-            }
+            None => app::build(contender, plan.build)
+                .with_context(|| format!("building {}", contender.name))?,
         };
         footprints.push(Footprint {
             name: contender.name.to_owned(),
