@@ -27,13 +27,15 @@ pub const OLD_COMMIT: &str = "5eb59e160b93fbffe9d3eef11cbd64c6ab920ca1";
 /// The service's name (the same as `examples/`).
 const NAME: &str = "orders";
 
-// A handler whose body the template has kept while changing the lines around it (the
-// probes' descriptions): the team's line must merge. Pick another if the template starts
-// changing this one.
+// A file the template keeps changing (the probes' descriptions, their response type) around
+// a declaration it has kept (the readiness port's method): the team's line beside that
+// declaration must merge. Lines next to a template change conflict, as in any three-way
+// merge (the line once sat in the readiness handler's body, between two lines the template
+// changed): pick another anchor if the template starts changing the lines around this one.
 const HANDLER: &str = "crates/api/src/health.rs";
-const HANDLER_ANCHOR: &str = "probe.check().await";
+const HANDLER_ANCHOR: &str = "async fn check(&self)";
 const HANDLER_LINE: &str =
-    "        // Team: the load balancer retries readiness, nothing to log here.\n";
+    "    // Team: an answer within the load balancer's 2 s timeout, or traffic stops.\n";
 const ROUTES: &str = "crates/api/src/routes.rs";
 const ROUTES_LINE: &str = "// Team: the platform team reviews every new route.\n";
 const DEV_CONFIG: &str = "config/development.toml";
@@ -198,7 +200,7 @@ fn edit(dir: &Path, path: &str, change: impl FnOnce(String) -> Result<String>) -
 
 fn team_edits(team: &Path) -> Result<()> {
     edit(team, HANDLER, |text| {
-        let at = text.find(HANDLER_ANCHOR).context("no readiness handler")?;
+        let at = text.find(HANDLER_ANCHOR).context("no readiness port")?;
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         Ok(format!(
             "{}{HANDLER_LINE}{}",
