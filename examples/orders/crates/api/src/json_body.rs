@@ -245,6 +245,28 @@ mod tests {
         note: Option<String>,
     }
 
+    /// A DTO with an optional timestamp, as the resource generator writes one.
+    #[derive(Debug, poem_openapi::Object, Serialize)]
+    struct Stamped {
+        #[oai(skip_serializing_if_is_none)]
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "rfc3339_option"
+        )]
+        at: Option<DateTime<Utc>>,
+    }
+
+    #[test]
+    fn an_optional_timestamp_is_written_as_to_json_writes_it() {
+        for at in [
+            None,
+            DateTime::from_timestamp(1_767_225_600, 0),
+            DateTime::from_timestamp(1_767_225_600, 123_456_000),
+        ] {
+            assert_same_as_to_json(&Stamped { at });
+        }
+    }
+
     #[test]
     #[should_panic(expected = "serde and ToJSON write this DTO differently")]
     fn a_rule_missing_from_the_serde_attributes_is_caught() {
