@@ -107,15 +107,22 @@ fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &OsStr)]) -> Result<()> {
     Ok(())
 }
 
+/// How the renderings' debug builds are made, here and by the compare guard, which reuses
+/// their artifacts (the same settings, or cargo rebuilds every dependency). Several renderings
+/// share one target directory: without incremental caches and full debug info it stays a few
+/// gigabytes, which a CI disk holds. Line tables keep backtraces readable.
+pub const RENDERING_BUILD_ENVS: [(&str, &str); 2] = [
+    ("CARGO_INCREMENTAL", "0"),
+    ("CARGO_PROFILE_DEV_DEBUG", "line-tables-only"),
+];
+
 /// The environment every rendering's `cargo xtask ci` runs in.
 fn rendering_envs(render_target: &Path) -> [(&'static str, &OsStr); 3] {
+    let [(incremental, off), (debug, line_tables)] = RENDERING_BUILD_ENVS;
     [
         ("CARGO_TARGET_DIR", render_target.as_os_str()),
-        // Several renderings share one target directory: without incremental caches and full
-        // debug info it stays a few gigabytes, which a CI disk holds. Line tables keep
-        // backtraces readable.
-        ("CARGO_INCREMENTAL", OsStr::new("0")),
-        ("CARGO_PROFILE_DEV_DEBUG", OsStr::new("line-tables-only")),
+        (incremental, OsStr::new(off)),
+        (debug, OsStr::new(line_tables)),
     ]
 }
 

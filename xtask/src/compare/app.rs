@@ -68,8 +68,8 @@ impl Drop for Running {
 pub enum BuildProfile {
     /// `--release`, with the contender's own release profile (what its users run).
     Release,
-    /// The dev profile as CI's renderings are built (`CARGO_INCREMENTAL=0`, line tables), so
-    /// that CI's guard reuses the renderings' debug build instead of building release.
+    /// The dev profile as CI's renderings are built (`ci::RENDERING_BUILD_ENVS`), so that CI's
+    /// guard reuses the renderings' debug build instead of building release.
     Dev,
 }
 
@@ -104,8 +104,7 @@ pub fn build(contender: &Contender, profile: BuildProfile) -> Result<PathBuf> {
             cargo.arg("--release");
         }
         BuildProfile::Dev => {
-            // As `cargo xtask ci` builds the renderings (`ci::rendering_envs`).
-            cargo.env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
+            cargo.envs(crate::ci::RENDERING_BUILD_ENVS);
         }
     }
     cargo

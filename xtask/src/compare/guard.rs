@@ -8,8 +8,8 @@
 //!
 //! Both are debug builds (the dev profile, as CI builds the renderings): in CI the service is the
 //! first rendering (the default answers, the same code as `examples/orders`) in the renderings'
-//! shared target directory, which `render-ci` has already built, so the guard costs a relink and
-//! the small `bare-poem`, not a release build of the whole tree (about 11 of CI's 46 minutes
+//! shared target directory, which `render-ci` has already built, so the guard costs a rebuild of
+//! that rendering's own crates and the small `bare-poem`, not a release build of the whole tree (about 11 of CI's 46 minutes
 //! before). A gross regression (a blocking call, a lock, a flush per request) shows in a debug
 //! build as in release; the finer comparison, in release, is `cargo xtask compare`.
 //!
