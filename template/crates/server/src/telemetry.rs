@@ -21,9 +21,11 @@ use anyhow::Context;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Subscriber;
 use tracing::subscriber::Interest;
-use tracing_subscriber::filter::{dynamic_filter_fn, filter_fn};
+use tracing_subscriber::filter::{FilterExt as _, LevelFilter, dynamic_filter_fn, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
@@ -45,71 +47,150 @@ pub struct Telemetry {
 /// inside the tokio runtime (the gRPC exporter spawns onto it), and before the API is built
 /// (its instruments come from the global meter provider).
 pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<Telemetry> {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.log_filter))
-        .with_context(|| format!("telemetry.log_filter `{}` is not a valid filter", settings.log_filter))?;
-    let (writer, log_writer) =
-        log_writer::start(settings.log_buffer_lines).context("cannot start the log writer thread")?;
+    // `RUST_LOG` (or `telemetry.log_filter`) filters both the log and the traces, as a filter of
+    // each layer rather than one in front of both: a filter in front of the layers makes the
+    // registry build every span it lets through, also the use-case and database spans that
+    // neither layer keeps (the log keeps the request span only, the traces keep nothing of an
+    // unsampled request). Built per layer, a span no layer wants is never built: each cost a
+    // read by id about 550 instructions to create, and more to enter, leave and close
+    // (`docs/profiles.md`, stop 27).
+    let log_filter = env_filter(settings)?;
+    let (writer, log_writer) = log_writer::start(settings.log_buffer_lines)
+        .context("cannot start the log writer thread")?;
     let fmt_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .with_writer(writer)
             .event_format(json_format::JsonLines)
             .fmt_fields(json_format::JsonFields)
             .boxed(),
-        LogFormat::Pretty => tracing_subscriber::fmt::layer().with_writer(writer).compact().boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .compact()
+            .boxed(),
     }
     // Of the spans, the log sees the request span only: every line inside a request carries
     // its request id, and the spans beneath it (use cases, database calls) are for traces.
     // Formatting their fields for the log on every request cost more than the access line.
-    .with_filter(filter_fn(|metadata| !metadata.is_span() || metadata.name() == api::REQUEST_SPAN_NAME));
+    .with_filter(log_filter.and(filter_fn(|metadata| {
+        !metadata.is_span() || metadata.name() == api::REQUEST_SPAN_NAME
+    })));
 
     let pipelines = export::Pipelines::build(settings, environment)?;
     let (tracer_provider, meter_provider) = match pipelines {
-        Some(export::Pipelines { tracer_provider, meter_provider }) => {
+        Some(export::Pipelines {
+            tracer_provider,
+            meter_provider,
+        }) => {
             opentelemetry::global::set_meter_provider(meter_provider.clone());
             (Some(tracer_provider), Some(meter_provider))
         }
         None => (None, None),
     };
-    let otel_layer = tracer_provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer()
-            .with_tracer(provider.tracer(settings.service_name.clone()))
-            // Every span pays for these before the sampler decides, also the nine in ten that
-            // are not recorded: the thread's name copied into a new `String` (always a tokio
-            // worker's), and a clock read on every poll for busy/idle times.
-            .with_threads(false)
-            .with_tracked_inactivity(false)
-            // Nor is the span's OpenTelemetry context made the thread's current one on every
-            // poll of every instrumented future (a thread-local stack push and pop, 8 800
-            // instructions per read by id with export on: `docs/profiles.md`, stop 26). Spans still
-            // nest through tracing's own tree; code that injects the trace into an outgoing
-            // call takes it from the tracing span (`tracing::Span::current().context()`, from
-            // `tracing_opentelemetry::OpenTelemetrySpanExt`), not from
-            // `opentelemetry::Context::current()`.
-            .with_context_activation(false)
-            // Events pass: inside a span they become its events. Inside a request whose trace
-            // is not sampled nothing passes: its spans and events would never be exported
-            // (`api::trace_is_sampled`), so they are not built.
-            .with_filter(
-                dynamic_filter_fn(|metadata, _| reaches_traces(metadata) && api::trace_is_sampled())
-                    .with_callsite_filter(|metadata| {
-                        if reaches_traces(metadata) { Interest::sometimes() } else { Interest::never() }
-                    }),
-            )
-    });
-
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt_layer)
-        .with(otel_layer)
-        .try_init()
-        .context("a global tracing subscriber is already installed")?;
+    let subscriber = tracing_subscriber::registry().with(fmt_layer);
+    let installed = match &tracer_provider {
+        // Not `.with(None::<Layer>)`: an absent layer counts as one that wants every span, and
+        // every span the log leaves out would still be built.
+        None => subscriber.try_init(),
+        Some(provider) => subscriber
+            .with(trace_layer(provider, settings)?)
+            .with(sampled_requests_only(settings)?)
+            .try_init(),
+    };
+    installed.context("a global tracing subscriber is already installed")?;
     Ok(Telemetry {
         tracer_provider,
         meter_provider,
         flush_timeout: settings.flush_timeout,
         log_writer,
     })
+}
+
+/// The layer that turns spans into OpenTelemetry spans, and events into their events.
+fn trace_layer<S>(
+    provider: &SdkTracerProvider,
+    settings: &TelemetrySettings,
+) -> anyhow::Result<impl Layer<S> + use<S>>
+where
+    S: Subscriber + for<'span> LookupSpan<'span>,
+{
+    Ok(tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer(settings.service_name.clone()))
+        // Every span pays for these before the sampler decides, also the nine in ten that
+        // are not recorded: the thread's name copied into a new `String` (always a tokio
+        // worker's), and a clock read on every poll for busy/idle times.
+        .with_threads(false)
+        .with_tracked_inactivity(false)
+        // Nor is the span's OpenTelemetry context made the thread's current one on every
+        // poll of every instrumented future (a thread-local stack push and pop, 8 800
+        // instructions per read by id with export on: `docs/profiles.md`, stop 26). Spans
+        // still nest through tracing's own tree; code that injects the trace into an outgoing
+        // call takes it from the tracing span (`tracing::Span::current().context()`, from
+        // `tracing_opentelemetry::OpenTelemetrySpanExt`), not from
+        // `opentelemetry::Context::current()`.
+        .with_context_activation(false)
+        // Events pass: inside a span they become its events. Inside a request whose trace is
+        // not sampled nothing passes: its spans and events would never be exported
+        // (`api::trace_is_sampled`).
+        .with_filter(
+            env_filter(settings)?.and(
+                dynamic_filter_fn(|metadata, _| {
+                    reaches_traces(metadata) && api::trace_is_sampled()
+                })
+                .with_callsite_filter(|metadata| {
+                    if reaches_traces(metadata) {
+                        Interest::sometimes()
+                    } else {
+                        Interest::never()
+                    }
+                }),
+            ),
+        ))
+}
+
+/// In front of both layers: inside a request whose trace is not sampled (nine in ten at the
+/// production default), no span but the request span is built. The log keeps no other span
+/// and the traces keep nothing of such a request, yet the layers' own filters cannot stop the
+/// registry from building a span when they decide per request (`trace_is_sampled`), not per
+/// callsite: it built, entered, left and closed the use-case and database spans of every
+/// request, 6 000 instructions of a read by id (`docs/profiles.md`, stop 27). A "no" here
+/// does stop it. Events always pass, for the log.
+fn sampled_requests_only<S>(settings: &TelemetrySettings) -> anyhow::Result<impl Layer<S>>
+where
+    S: Subscriber,
+{
+    let is_inner_span = |metadata: &tracing::Metadata<'_>| {
+        metadata.is_span() && metadata.name() != api::REQUEST_SPAN_NAME
+    };
+    Ok(
+        dynamic_filter_fn(move |metadata, _| !is_inner_span(metadata) || api::trace_is_sampled())
+            .with_callsite_filter(move |metadata| {
+                if is_inner_span(metadata) {
+                    Interest::sometimes()
+                } else {
+                    Interest::always()
+                }
+            })
+            // It only takes away: nothing finer than the layers' own filters ask for gets
+            // through, which keeps `log` records and disabled levels cheap.
+            .with_max_level_hint(
+                env_filter(settings)?
+                    .max_level_hint()
+                    .unwrap_or(LevelFilter::TRACE),
+            ),
+    )
+}
+
+/// `RUST_LOG`, else `telemetry.log_filter`: which targets and levels the log and the traces
+/// see.
+fn env_filter(settings: &TelemetrySettings) -> anyhow::Result<EnvFilter> {
+    EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log_filter))
+        .with_context(|| {
+            format!(
+                "telemetry.log_filter `{}` is not a valid filter",
+                settings.log_filter
+            )
+        })
 }
 
 /// Whether spans and events of this callsite reach the OpenTelemetry layer at all (inside a
@@ -123,8 +204,15 @@ fn reaches_traces(metadata: &tracing::Metadata<'_>) -> bool {
 /// request span (the request span carries the id instead). Not the exporter's own HTTP/2
 /// and gRPC client either, whose spans (at debug level) would report on every export.
 fn is_exported(target: &str) -> bool {
-    const NOT_EXPORTED: [&str; 7] =
-        ["poem::", "h2", "hyper", "tonic", "tower", "reqwest", "opentelemetry"];
+    const NOT_EXPORTED: [&str; 7] = [
+        "poem::",
+        "h2",
+        "hyper",
+        "tonic",
+        "tower",
+        "reqwest",
+        "opentelemetry",
+    ];
     !NOT_EXPORTED.iter().any(|prefix| target.starts_with(prefix))
 }
 
@@ -184,11 +272,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn inside_an_unsampled_request_no_span_but_the_request_span_is_built() {
+        use tracing_subscriber::registry::Registry;
+
+        let settings = TelemetrySettings::default();
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(trace_layer::<Registry>(&provider, &settings).unwrap())
+            .with(sampled_requests_only(&settings).unwrap());
+        tracing::subscriber::with_default(subscriber, || {
+            let built = |sampled| {
+                api::with_trace_sampled(sampled, || {
+                    let request = tracing::info_span!(api::REQUEST_SPAN_NAME);
+                    let use_case = tracing::info_span!("get_order");
+                    (!request.is_disabled(), !use_case.is_disabled())
+                })
+            };
+            assert_eq!(built(true), (true, true), "sampled: every span");
+            assert_eq!(
+                built(false),
+                (true, false),
+                "unsampled: the request span only"
+            );
+            assert!(
+                !tracing::info_span!("start_up").is_disabled(),
+                "outside a request, spans are built"
+            );
+        });
+    }
+
+    #[test]
     fn the_exporters_own_spans_and_the_request_id_span_stay_out_of_traces() {
-        for target in ["poem::middleware::request_id", "h2::proto", "tonic::transport", "hyper_util::client"] {
+        for target in [
+            "poem::middleware::request_id",
+            "h2::proto",
+            "tonic::transport",
+            "hyper_util::client",
+        ] {
             assert!(!is_exported(target), "{target}");
         }
-        for target in ["api::request_span", "domain::order::service", "persistence::order::repository"] {
+        for target in [
+            "api::request_span",
+            "domain::order::service",
+            "persistence::order::repository",
+        ] {
             assert!(is_exported(target), "{target}");
         }
     }

@@ -120,6 +120,13 @@ async fn a_request_continues_the_callers_trace_down_to_the_database_and_is_count
         .unwrap_or_else(|| panic!("no data point for {method} {route} {status}: {points:#?}"));
     assert_eq!(point["count"], 1, "{point:#}");
     assert!(point["sum"].as_f64().unwrap() > 0.0, "{point:#}");
+    // Requests in flight, by method: the request is over, and its method's series stays.
+    let (unit, points) = data_points(&metrics, "http.server.active_requests");
+    assert_eq!(unit, "{request}");
+    assert!(
+        points.iter().any(|point| point_has(point, "http.request.method", method) && point["value"]["AsInt"] == 0),
+        "no `{method}` series at 0 requests in flight: {points:#?}"
+    );
     let (_, points) = data_points(&metrics, "db.client.connection.count");
     for state in ["idle", "used"] {
         assert!(

@@ -26,7 +26,9 @@ const INSIDE_THE_RATIO: &str = "5cf92f3577b34da60000000000000002";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_callers_sampled_flag_neither_forces_nor_prevents_export() {
-    let mut collector = FakeCollectorServer::start().await.expect("the collector starts");
+    let mut collector = FakeCollectorServer::start()
+        .await
+        .expect("the collector starts");
     let mut telemetry_settings = Settings::default().telemetry;
     telemetry_settings.otlp_endpoint = Some(collector.endpoint());
     telemetry_settings.trace_sample_ratio = 0.5;
@@ -38,7 +40,10 @@ async fn the_callers_sampled_flag_neither_forces_nor_prevents_export() {
         let response = server
             .client
             .get(server.url("/health/ready"))
-            .header("traceparent", format!("00-{trace_id}-{CALLER_SPAN_ID}-{flags}"))
+            .header(
+                "traceparent",
+                format!("00-{trace_id}-{CALLER_SPAN_ID}-{flags}"),
+            )
             .send()
             .await
             .unwrap();
@@ -48,11 +53,27 @@ async fn the_callers_sampled_flag_neither_forces_nor_prevents_export() {
     telemetry.shutdown().await;
 
     let exported = collector.exported_spans(1, Duration::from_secs(10)).await;
-    let forced: Vec<_> = exported.iter().filter(|span| span.trace_id == OUTSIDE_THE_RATIO).collect();
-    assert!(forced.is_empty(), "the caller's sampled flag forced an export: {forced:#?}");
+    let forced: Vec<_> = exported
+        .iter()
+        .filter(|span| span.trace_id == OUTSIDE_THE_RATIO)
+        .collect();
+    assert!(
+        forced.is_empty(),
+        "the caller's sampled flag forced an export: {forced:#?}"
+    );
     let request_span = exported
         .iter()
         .find(|span| span.name == "HTTP request" && span.trace_id == INSIDE_THE_RATIO)
         .unwrap_or_else(|| panic!("the trace inside the ratio is exported: {exported:#?}"));
-    assert_eq!(request_span.parent_span_id, CALLER_SPAN_ID, "the caller's trace continues");
+    assert_eq!(
+        request_span.parent_span_id, CALLER_SPAN_ID,
+        "the caller's trace continues"
+    );
+    // The spans inside a sampled request are built and exported under its request span.
+    assert!(
+        exported.iter().any(|span| span.name == "db.ping"
+            && span.trace_id == INSIDE_THE_RATIO
+            && span.parent_span_id == request_span.span_id),
+        "the database ping of the sampled request is in its trace: {exported:#?}"
+    );
 }

@@ -1,15 +1,21 @@
 //! HTTP server metrics, named as the OpenTelemetry semantic conventions name them:
 //! `http.server.request.duration` (a histogram in seconds, by method, route template and
-//! status: its count is the request count) and `http.server.active_requests`. The
+//! status: its count is the request count) and `http.server.active_requests` (by method). The
 //! instruments come from the global meter provider: without an exporter they cost nothing.
 //! Recording allocates nothing: the method is a static string, the route template is shared
 //! with the router (`Arc<str>`), and the attributes live on the stack.
+//!
+//! Requests in flight are counted in one atomic per method and reported when the meter
+//! collects (an asynchronous up-down counter), not through the SDK on every request: each
+//! synchronous `add` hashed its attributes to find its series, about 700 instructions, twice
+//! per request (`docs/profiles.md`, stop 27).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU16, Ordering};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Histogram, UpDownCounter};
+use opentelemetry::metrics::{Histogram, ObservableUpDownCounter};
 use poem::http::Method;
 
 /// Bucket boundaries in seconds: the conventions' advice, with 1 ms and 2.5 ms added,
@@ -21,12 +27,16 @@ const DURATION_BUCKETS: [f64; 16] = [
 #[derive(Debug, Clone)]
 pub(crate) struct HttpMetrics {
     duration: Histogram<f64>,
-    active: UpDownCounter<i64>,
+    in_flight: Arc<InFlightCounts>,
+    /// Holds the callback that reports `in_flight`.
+    _active: ObservableUpDownCounter<i64>,
 }
 
 impl HttpMetrics {
     pub(crate) fn new() -> Self {
         let meter = opentelemetry::global::meter("api");
+        let in_flight = Arc::new(InFlightCounts::default());
+        let observed = Arc::clone(&in_flight);
         Self {
             duration: meter
                 .f64_histogram("http.server.request.duration")
@@ -34,22 +44,28 @@ impl HttpMetrics {
                 .with_description("Duration of HTTP server requests")
                 .with_boundaries(DURATION_BUCKETS.to_vec())
                 .build(),
-            active: meter
-                .i64_up_down_counter("http.server.active_requests")
+            in_flight,
+            _active: meter
+                .i64_observable_up_down_counter("http.server.active_requests")
                 .with_unit("{request}")
                 .with_description("HTTP server requests in flight")
+                .with_callback(move |observer| {
+                    observed.report(|method, count| {
+                        observer.observe(count, &[KeyValue::new(METHOD_KEY, method)]);
+                    });
+                })
                 .build(),
         }
     }
 
     /// A request started: it counts as active until the returned guard is dropped, also
     /// when the client goes away and the request is abandoned half-way.
-    pub(crate) fn started(&self, method: &Method) -> InFlight {
-        let attributes = [method_attribute(method)];
-        self.active.add(1, &attributes);
+    pub(crate) fn started(&self, method: &Method) -> InFlight<'_> {
+        let method = method_index(method);
+        self.in_flight.started(method);
         InFlight {
-            active: self.active.clone(),
-            attributes,
+            counts: &self.in_flight,
+            method,
         }
     }
 
@@ -79,33 +95,78 @@ impl HttpMetrics {
 
 /// A request in flight, counted in `http.server.active_requests` until dropped.
 #[derive(Debug)]
-pub(crate) struct InFlight {
-    active: UpDownCounter<i64>,
-    attributes: [KeyValue; 1],
+pub(crate) struct InFlight<'a> {
+    counts: &'a InFlightCounts,
+    method: usize,
 }
 
-impl Drop for InFlight {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.active.add(-1, &self.attributes);
+        self.counts.finished(self.method);
     }
 }
 
-/// The method, or `_OTHER` for one outside the standard set, which keeps the label set
-/// bounded whatever clients send.
+/// Requests in flight, one count per entry of [`METHODS`], and which methods have been seen.
+#[derive(Debug, Default)]
+struct InFlightCounts {
+    counts: [AtomicI64; METHODS.len()],
+    /// Bit `i` is set once a request with `METHODS[i]` arrived: from then on its count is
+    /// reported, also when it is back to zero, so the series does not vanish between bursts.
+    seen: AtomicU16,
+}
+
+impl InFlightCounts {
+    fn started(&self, method: usize) {
+        let bit = 1 << method;
+        // A load first: after the first request of a method, no write to the shared word.
+        if self.seen.load(Ordering::Relaxed) & bit == 0 {
+            self.seen.fetch_or(bit, Ordering::Relaxed);
+        }
+        self.counts[method].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn finished(&self, method: usize) {
+        self.counts[method].fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Calls `observe` with each method seen so far and its count now.
+    fn report(&self, mut observe: impl FnMut(&'static str, i64)) {
+        let seen = self.seen.load(Ordering::Relaxed);
+        for (index, method) in METHODS.iter().enumerate() {
+            if seen & (1 << index) != 0 {
+                observe(method, self.counts[index].load(Ordering::Relaxed));
+            }
+        }
+    }
+}
+
+const METHOD_KEY: &str = "http.request.method";
+
+/// The method names the conventions list, and `_OTHER` for any other method, which keeps the
+/// label set bounded whatever clients send.
+const METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
+];
+
+/// Where `method` is in [`METHODS`].
+fn method_index(method: &Method) -> usize {
+    match *method {
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::DELETE => 4,
+        Method::CONNECT => 5,
+        Method::OPTIONS => 6,
+        Method::TRACE => 7,
+        Method::PATCH => 8,
+        _ => 9,
+    }
+}
+
+/// The method as a metric attribute.
 fn method_attribute(method: &Method) -> KeyValue {
-    let name: &'static str = match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::CONNECT => "CONNECT",
-        Method::OPTIONS => "OPTIONS",
-        Method::TRACE => "TRACE",
-        Method::PATCH => "PATCH",
-        _ => "_OTHER",
-    };
-    KeyValue::new("http.request.method", name)
+    KeyValue::new(METHOD_KEY, METHODS[method_index(method)])
 }
 
 #[cfg(test)]
@@ -122,5 +183,43 @@ mod tests {
     #[test]
     fn buckets_ascend() {
         assert!(DURATION_BUCKETS.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn requests_in_flight_are_reported_per_method_once_seen() {
+        let counts = InFlightCounts::default();
+        let reported = |counts: &InFlightCounts| {
+            let mut seen = Vec::new();
+            counts.report(|method, count| seen.push((method, count)));
+            seen
+        };
+        assert_eq!(reported(&counts), []);
+        let (get, post) = (method_index(&Method::GET), method_index(&Method::POST));
+        counts.started(get);
+        counts.started(get);
+        counts.started(post);
+        assert_eq!(reported(&counts), [("GET", 2), ("POST", 1)]);
+        counts.finished(get);
+        counts.finished(post);
+        assert_eq!(reported(&counts), [("GET", 1), ("POST", 0)]);
+    }
+
+    #[test]
+    fn every_method_has_its_own_count() {
+        let methods = [
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::CONNECT,
+            Method::OPTIONS,
+            Method::TRACE,
+            Method::PATCH,
+        ];
+        for (index, method) in methods.iter().enumerate() {
+            assert_eq!(method_index(method), index);
+            assert_eq!(METHODS[index], method.as_str());
+        }
     }
 }

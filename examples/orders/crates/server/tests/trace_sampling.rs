@@ -69,4 +69,11 @@ async fn the_callers_sampled_flag_neither_forces_nor_prevents_export() {
         request_span.parent_span_id, CALLER_SPAN_ID,
         "the caller's trace continues"
     );
+    // The spans inside a sampled request are built and exported under its request span.
+    assert!(
+        exported.iter().any(|span| span.name == "db.ping"
+            && span.trace_id == INSIDE_THE_RATIO
+            && span.parent_span_id == request_span.span_id),
+        "the database ping of the sampled request is in its trace: {exported:#?}"
+    );
 }
