@@ -34,11 +34,10 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
 
 use crate::Problem;
 use crate::allow::{AllowedMethods, DeclaredHeaders};
-use crate::metrics::HttpMetrics;
 use crate::rate_limit::{CallerRateLimiter, IdentifyCaller, RateLimits, limit_rate};
 use crate::request_body::{BodyLimits, read_bounded};
 use crate::request_id::RequestId;
-use crate::request_span::traced;
+use crate::request_span::{RequestTelemetry, traced};
 
 /// HTTP behaviour the binary configures.
 #[derive(Debug, Clone)]
@@ -69,7 +68,7 @@ pub fn stack(
     declared_headers: DeclaredHeaders,
     identify: IdentifyCaller,
 ) -> impl Endpoint<Output = Response> + 'static {
-    let metrics = HttpMetrics::new();
+    let telemetry = std::sync::Arc::new(RequestTelemetry::new());
     let rate_limiter = std::sync::Arc::new(CallerRateLimiter::new(options.rate_limits, identify));
     // Shared, not copied, by every request.
     let allowed_methods = std::sync::Arc::new(allowed_methods);
@@ -125,23 +124,31 @@ pub fn stack(
             let body_limits = body_limits.clone();
             async move {
                 let request_id = request.data::<RequestId>().cloned();
-                refusal_as_problem(read_bounded(endpoint, request, &body_limits).await, request_id).await
+                refusal_as_problem(
+                    read_bounded(endpoint, request, &body_limits).await,
+                    request_id,
+                )
+                .await
             }
         })
         .around(move |endpoint, request| {
             let rate_limiter = rate_limiter.clone();
             async move {
                 let request_id = request.data::<RequestId>().cloned();
-                refusal_as_problem(limit_rate(endpoint, request, &rate_limiter).await, request_id).await
+                refusal_as_problem(
+                    limit_rate(endpoint, request, &rate_limiter).await,
+                    request_id,
+                )
+                .await
             }
         })
         .with_if(allow_cors, cors)
         // The request id, the request span (continuing the caller's trace), the access log
         // line and the request metrics; then the security headers on whatever the answer is.
         .around(move |endpoint, request| {
-            let metrics = metrics.clone();
+            let telemetry = telemetry.clone();
             async move {
-                let mut response = traced(endpoint, request, &metrics).await;
+                let mut response = traced(endpoint, request, &telemetry).await;
                 add_security_headers(response.headers_mut(), hsts);
                 Ok(response)
             }
@@ -187,9 +194,15 @@ async fn handle_in_time<E: Endpoint>(
 fn add_security_headers(headers: &mut HeaderMap, hsts: bool) {
     // Room for all of them at once, instead of growing the map as they are added.
     headers.reserve(7);
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         // Swagger UI at /docs needs its inline script and styles.
@@ -277,8 +290,8 @@ async fn into_problem(response: Response, request_id: Option<RequestId>) -> Resp
         text.trim().chars().take(MAX_DETAIL_LEN).collect()
     };
     problem.request_id = request_id.map(|id| id.as_str().to_owned());
-    let body = serde_json::to_string(&poem_openapi::types::ToJSON::to_json(&problem))
-        .unwrap_or_default();
+    let body =
+        serde_json::to_string(&poem_openapi::types::ToJSON::to_json(&problem)).unwrap_or_default();
     problem_response(parts, body)
 }
 

@@ -1,22 +1,35 @@
 //! The request id, the request span, the access log and the HTTP metrics: the outermost layer,
 //! in one future since each layer costs every request. Every request gets its id (see
-//! `request_id`) and one `HTTP request` span
-//! (OpenTelemetry `server` kind) that continues the caller's trace when a W3C `traceparent`
-//! header came in, and is the parent of everything the handler does: use cases, database
-//! calls. When the response is ready, the span records the route and status, and one access
-//! log line is written with the trace id, so a log line leads to its trace; its duration is
-//! recorded in the `http.server.request.duration` histogram (see `metrics`).
+//! `request_id`) and one `HTTP request` span (OpenTelemetry `server` kind) that continues the
+//! caller's trace when a W3C `traceparent` header came in, and is the parent of everything the
+//! handler does: use cases, database calls. When the response is ready, the span records the
+//! route and status, and one access log line is written with the trace id, so a log line
+//! leads to its trace; its duration is recorded in the `http.server.request.duration`
+//! histogram (see `metrics`).
+//!
+//! The request span has two halves. The log's is a `tracing` span, entered on every poll of
+//! the handler, so that each line inside the request carries its id. The trace's is an
+//! OpenTelemetry span started here through the OpenTelemetry API, whose sampler decides at once
+//! whether the request's trace is recorded. Only a sampled request makes it the current
+//! OpenTelemetry context of the handler, where the spans of its use cases find their parent.
+//! Through the `tracing` bridge instead, every enter and leave of the request span on each of
+//! the handler's polls (eight for a read by id) updated the exported span, also for the nine
+//! requests in ten that are not recorded (`docs/profiles.md`, stop 27). The bridge still turns
+//! the spans inside a sampled request into OpenTelemetry spans; events logged directly under
+//! the request span, outside any use case, stay in the log only.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::trace::{Status, TraceContextExt as _};
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::global::BoxedTracer;
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, KeyValue};
 use opentelemetry_http::HeaderExtractor;
 use poem::http::HeaderValue;
 use poem::{Endpoint, PathPattern, Request, Response};
 use poem_openapi::OperationId;
 use tracing::Instrument as _;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::metrics::HttpMetrics;
 use crate::middleware::call_next;
@@ -50,53 +63,83 @@ pub fn with_trace_sampled<R>(sampled: bool, work: impl FnOnce() -> R) -> R {
 /// the log, the one span whose fields (the request id) every line inside a request carries.
 pub const REQUEST_SPAN_NAME: &str = "HTTP request";
 
+/// What the outermost layer records of every request: its metrics, and its trace through
+/// the global tracer (installed before the API is built, like the meter).
+#[derive(Debug)]
+pub(crate) struct RequestTelemetry {
+    metrics: HttpMetrics,
+    tracer: BoxedTracer,
+}
+
+impl RequestTelemetry {
+    pub(crate) fn new() -> Self {
+        Self::with_tracer(opentelemetry::global::tracer("api"))
+    }
+
+    pub(crate) fn with_tracer(tracer: BoxedTracer) -> Self {
+        Self {
+            metrics: HttpMetrics::new(),
+            tracer,
+        }
+    }
+}
+
 /// Gives the request its id, runs it inside its span, then logs it and echoes the id in the
 /// response. Errors become responses here so that the span and the log see the status the
 /// client gets.
 pub(crate) async fn traced<E: Endpoint>(
     endpoint: Arc<E>,
     mut request: Request,
-    metrics: &HttpMetrics,
+    telemetry: &RequestTelemetry,
 ) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let _in_flight = metrics.started(&method);
+    let _in_flight = telemetry.metrics.started(&method);
     let request_id_data = RequestId::for_request(&request);
     let request_id_header = HeaderValue::from_str(request_id_data.as_str()).ok();
     request.set_data(request_id_data.clone());
     let request_id = request_id_data.as_str();
-    // Attribute names follow the OpenTelemetry HTTP semantic conventions; `otel.kind` is read
-    // by tracing-opentelemetry. The name stays `HTTP request`: the route is known only after
-    // routing, and a span's name is fixed once it has started. What is known only at the end
-    // (route, status) goes to the exported span alone (`set_attribute`), not through
-    // `Span::record`, which makes the JSON log layer parse and rewrite the span's fields.
-    let span = tracing::info_span!(
-        REQUEST_SPAN_NAME,
-        otel.kind = "server",
-        http.request.method = method.as_str(),
-        request_id,
-    );
-    // The caller's trace context, through the globally configured propagator (W3C trace
-    // context; a no-op when tracing is not exported). Must be set before the span starts.
+
+    // The trace's half: the caller's trace context, through the globally configured
+    // propagator (W3C trace context; a no-op when tracing is not exported), continued by a
+    // span whose sampler decides here, for the whole request (`trace_is_sampled`).
     let caller = opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.extract(&HeaderExtractor(request.headers()))
     });
-    if let Err(err) = span.set_parent(caller) {
-        // Expected when no OpenTelemetry layer is installed (no collector configured).
-        tracing::trace!(error = %err, "the request span has no OpenTelemetry parent");
-    }
-
-    // Starting the exported span here runs the sampler: its decision is what the spans inside
-    // the request follow (`trace_is_sampled`).
+    let exported = telemetry.tracer.build_with_context(
+        telemetry
+            .tracer
+            .span_builder(REQUEST_SPAN_NAME)
+            .with_kind(SpanKind::Server),
+        &caller,
+    );
+    let trace = caller.with_span(exported);
     let (trace_id, sampled) = {
-        let context = span.context();
-        let exported = context.span();
-        let span_context = exported.span_context();
+        let span_context = trace.span().span_context().clone();
         (span_context.trace_id(), span_context.is_sampled())
     };
+    // The log's half. Attribute names follow the OpenTelemetry HTTP semantic conventions.
+    let span = tracing::info_span!(
+        REQUEST_SPAN_NAME,
+        http.request.method = method.as_str(),
+        request_id,
+    );
 
-    let handled = call_next(endpoint.as_ref(), request).instrument(span.clone());
-    let mut response = match TRACE_SAMPLED.scope(sampled, handled).await {
+    let handled = call_next(endpoint.as_ref(), request).instrument(span);
+    let outcome = if sampled {
+        let exported = trace.span();
+        exported.set_attribute(KeyValue::new(
+            "http.request.method",
+            method.as_str().to_owned(),
+        ));
+        exported.set_attribute(KeyValue::new("request_id", request_id.to_owned()));
+        TRACE_SAMPLED
+            .scope(true, handled.with_context(trace.clone()))
+            .await
+    } else {
+        TRACE_SAMPLED.scope(false, handled).await
+    };
+    let mut response = match outcome {
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
@@ -107,16 +150,8 @@ pub(crate) async fn traced<E: Endpoint>(
         .data::<PathPattern>()
         .map(|pattern| Arc::clone(&pattern.0));
     let status = response.status();
-    // Only an exported span keeps attributes: for the others (nine in ten at the production
-    // default) each would be a registry lookup for nothing.
     if sampled {
-        if let Some(route) = &route {
-            span.set_attribute("http.route", Arc::clone(route));
-        }
-        span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
-        if status.is_server_error() {
-            span.set_status(Status::error(""));
-        }
+        end_exported_span(&trace, route.as_ref(), status.as_u16());
     }
     let trace_id = TraceIdField(trace_id);
     let elapsed = started.elapsed();
@@ -134,11 +169,29 @@ pub(crate) async fn traced<E: Endpoint>(
         trace_id = %trace_id,
         "request"
     );
-    metrics.finished(&method, route, status.as_u16(), elapsed);
+    telemetry
+        .metrics
+        .finished(&method, route, status.as_u16(), elapsed);
     if let Some(header) = request_id_header {
         response.headers_mut().insert(REQUEST_ID_HEADER, header);
     }
     response
+}
+
+/// Records what is known only at the end (route, status) on the exported span, and ends it.
+fn end_exported_span(trace: &Context, route: Option<&Arc<str>>, status: u16) {
+    let exported = trace.span();
+    if let Some(route) = route {
+        exported.set_attribute(KeyValue::new("http.route", Arc::clone(route)));
+    }
+    exported.set_attribute(KeyValue::new(
+        "http.response.status_code",
+        i64::from(status),
+    ));
+    if status >= 500 {
+        exported.set_status(Status::error(""));
+    }
+    exported.end();
 }
 
 /// The trace id as the log shows it: 32 hex digits, or `-` outside any trace; written
@@ -169,15 +222,14 @@ mod tests {
     use opentelemetry::trace::TracerProvider as _;
     use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
     use poem::endpoint::make_sync;
-    use tracing_subscriber::layer::SubscriberExt as _;
 
     use super::*;
 
     /// What `trace_is_sampled` says inside a request's handler, under a tracer with `sampler`.
     fn seen_by_the_handler(sampler: Sampler) -> bool {
         let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
-        let subscriber = tracing_subscriber::registry()
-            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        let telemetry =
+            RequestTelemetry::with_tracer(BoxedTracer::new(Box::new(provider.tracer("test"))));
         let seen = Arc::new(Mutex::new(None));
         let handler_seen = Arc::clone(&seen);
         let endpoint = Arc::new(make_sync(move |_| {
@@ -186,12 +238,10 @@ mod tests {
                 .unwrap_or_else(|poison| poison.into_inner()) = Some(trace_is_sampled());
             "ok"
         }));
-        tracing::subscriber::with_default(subscriber, || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap_or_else(|err| panic!("{err}"));
-            runtime.block_on(traced(endpoint, Request::default(), &HttpMetrics::new()));
-        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|err| panic!("{err}"));
+        runtime.block_on(traced(endpoint, Request::default(), &telemetry));
         let seen = *seen.lock().unwrap_or_else(|poison| poison.into_inner());
         seen.unwrap_or_else(|| panic!("the handler did not run"))
     }

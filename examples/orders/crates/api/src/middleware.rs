@@ -34,11 +34,10 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
 
 use crate::Problem;
 use crate::allow::{AllowedMethods, DeclaredHeaders};
-use crate::metrics::HttpMetrics;
 use crate::rate_limit::{CallerRateLimiter, IdentifyCaller, RateLimits, limit_rate};
 use crate::request_body::{BodyLimits, read_bounded};
 use crate::request_id::RequestId;
-use crate::request_span::traced;
+use crate::request_span::{RequestTelemetry, traced};
 
 /// HTTP behaviour the binary configures.
 #[derive(Debug, Clone)]
@@ -69,7 +68,7 @@ pub fn stack(
     declared_headers: DeclaredHeaders,
     identify: IdentifyCaller,
 ) -> impl Endpoint<Output = Response> + 'static {
-    let metrics = HttpMetrics::new();
+    let telemetry = std::sync::Arc::new(RequestTelemetry::new());
     let rate_limiter = std::sync::Arc::new(CallerRateLimiter::new(options.rate_limits, identify));
     // Shared, not copied, by every request.
     let allowed_methods = std::sync::Arc::new(allowed_methods);
@@ -147,9 +146,9 @@ pub fn stack(
         // The request id, the request span (continuing the caller's trace), the access log
         // line and the request metrics; then the security headers on whatever the answer is.
         .around(move |endpoint, request| {
-            let metrics = metrics.clone();
+            let telemetry = telemetry.clone();
             async move {
-                let mut response = traced(endpoint, request, &metrics).await;
+                let mut response = traced(endpoint, request, &telemetry).await;
                 add_security_headers(response.headers_mut(), hsts);
                 Ok(response)
             }
