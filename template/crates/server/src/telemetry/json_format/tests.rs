@@ -105,8 +105,7 @@ fn every_kind_of_field_is_valid_json_with_the_value_it_had() {
     assert_eq!(line["error"], "disk \"full\"");
     assert!(line.get("log.target").is_none(), "{line}");
     assert_eq!(
-        line["target"],
-        "server::telemetry::json_format::tests",
+        line["target"], "server::telemetry::json_format::tests",
         "{line}"
     );
     let timestamp = line["timestamp"].as_str().unwrap();
@@ -165,4 +164,34 @@ fn a_record_bridged_from_log_carries_its_own_target() {
     assert_eq!(line["message"], "from the log crate");
     assert!(line.get("log.target").is_none(), "{line}");
     assert!(line.get("log.line").is_none(), "{line}");
+}
+
+#[test]
+fn timestamps_are_written_as_the_system_time_formatter_writes_them() {
+    use chrono::{TimeZone as _, Utc};
+    let write = |at| {
+        let mut text = String::new();
+        super::write_timestamp(
+            &mut tracing_subscriber::fmt::format::Writer::new(&mut text),
+            at,
+        )
+        .unwrap();
+        text
+    };
+    for (seconds, nanos) in [
+        (0, 0),
+        (1_764_500_000, 123_456_789),
+        (951_782_400, 999_999_999),
+        (253_402_300_799, 1_000),
+    ] {
+        let at = Utc.timestamp_opt(seconds, nanos).unwrap();
+        assert_eq!(
+            write(at),
+            at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            "{at:?}"
+        );
+    }
+    // Beyond year 9999, the fallback writes the current time, still a timestamp.
+    let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
+    assert!(write(far).ends_with('Z'));
 }

@@ -165,3 +165,33 @@ fn a_record_bridged_from_log_carries_its_own_target() {
     assert!(line.get("log.target").is_none(), "{line}");
     assert!(line.get("log.line").is_none(), "{line}");
 }
+
+#[test]
+fn timestamps_are_written_as_the_system_time_formatter_writes_them() {
+    use chrono::{TimeZone as _, Utc};
+    let write = |at| {
+        let mut text = String::new();
+        super::write_timestamp(
+            &mut tracing_subscriber::fmt::format::Writer::new(&mut text),
+            at,
+        )
+        .unwrap();
+        text
+    };
+    for (seconds, nanos) in [
+        (0, 0),
+        (1_764_500_000, 123_456_789),
+        (951_782_400, 999_999_999),
+        (253_402_300_799, 1_000),
+    ] {
+        let at = Utc.timestamp_opt(seconds, nanos).unwrap();
+        assert_eq!(
+            write(at),
+            at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            "{at:?}"
+        );
+    }
+    // Beyond year 9999, the fallback writes the current time, still a timestamp.
+    let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
+    assert!(write(far).ends_with('Z'));
+}
