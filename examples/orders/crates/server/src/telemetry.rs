@@ -47,13 +47,11 @@ pub struct Telemetry {
 /// inside the tokio runtime (the gRPC exporter spawns onto it), and before the API is built
 /// (its instruments come from the global meter provider).
 pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<Telemetry> {
-    // `RUST_LOG` (or `telemetry.log_filter`) filters both the log and the traces, as a filter of
-    // each layer rather than one in front of both: a filter in front of the layers makes the
-    // registry build every span it lets through, also the use-case and database spans that
-    // neither layer keeps (the log keeps the request span only, the traces keep nothing of an
-    // unsampled request). Built per layer, a span no layer wants is never built: each cost a
-    // read by id about 550 instructions to create, and more to enter, leave and close
-    // (`docs/profiles.md`, stop 27).
+    // `RUST_LOG` (or `telemetry.log_filter`) filters both the log and the traces: each layer
+    // gets its own copy, joined with what that layer keeps, so that a callsite neither layer
+    // keeps is turned off where it is and its spans are never built (a span built for nothing
+    // cost a read by id about 550 instructions to create, and more to enter, leave and close:
+    // `docs/profiles.md`, stop 27).
     let log_filter = env_filter(settings)?;
     let (writer, log_writer) = log_writer::start(settings.log_buffer_lines)
         .context("cannot start the log writer thread")?;
@@ -117,18 +115,19 @@ where
 {
     Ok(tracing_opentelemetry::layer()
         .with_tracer(provider.tracer(settings.service_name.clone()))
-        // Every span pays for these before the sampler decides, also the nine in ten that
-        // are not recorded: the thread's name copied into a new `String` (always a tokio
-        // worker's), and a clock read on every poll for busy/idle times.
+        // Every exported span would pay for these: the thread's name copied into a new
+        // `String` (always a tokio worker's), and a clock read on every poll for busy/idle
+        // times.
         .with_threads(false)
         .with_tracked_inactivity(false)
         // Nor is the span's OpenTelemetry context made the thread's current one on every
         // poll of every instrumented future (a thread-local stack push and pop, 8 800
         // instructions per read by id with export on: `docs/profiles.md`, stop 26). Spans
-        // still nest through tracing's own tree; code that injects the trace into an outgoing
-        // call takes it from the tracing span (`tracing::Span::current().context()`, from
-        // `tracing_opentelemetry::OpenTelemetrySpanExt`), not from
-        // `opentelemetry::Context::current()`.
+        // still nest through tracing's own tree, under the request span's exported half,
+        // which the API makes the handler's current context in a sampled request. Code that
+        // injects the trace into an outgoing call inside a use case takes it from the tracing
+        // span (`tracing::Span::current().context()`, from
+        // `tracing_opentelemetry::OpenTelemetrySpanExt`).
         .with_context_activation(false)
         // Events pass: inside a span they become its events. Inside a request whose trace is
         // not sampled nothing passes: its spans and events would never be exported
