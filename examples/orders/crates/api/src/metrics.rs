@@ -1,9 +1,10 @@
 //! HTTP server metrics, named as the OpenTelemetry semantic conventions name them:
 //! `http.server.request.duration` (a histogram in seconds, by method, route template and
 //! status: its count is the request count) and `http.server.active_requests` (by method). The
-//! instruments come from the global meter provider: without an exporter they cost nothing.
-//! Recording allocates nothing: the method is a static string, the route template is shared
-//! with the router (`Arc<str>`), and the attributes live on the stack.
+//! instruments come from the global meter provider: without an exporter the histogram costs
+//! nothing, and the count of requests in flight two atomic operations. Recording allocates
+//! nothing: the method is a static string, the route template is shared with the router
+//! (`Arc<str>`), and the attributes live on the stack.
 //!
 //! Requests in flight are counted in one atomic per method and reported when the meter
 //! collects (an asynchronous up-down counter), not through the SDK on every request: each
