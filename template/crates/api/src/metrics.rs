@@ -25,7 +25,7 @@ const DURATION_BUCKETS: [f64; 16] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct HttpMetrics {
     duration: Histogram<f64>,
     in_flight: Arc<InFlightCounts>,

@@ -53,6 +53,7 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
     // cost a read by id about 550 instructions to create, and more to enter, leave and close:
     // `docs/profiles.md`, stop 27).
     let log_filter = env_filter(settings)?;
+    let log_level = log_filter.max_level_hint().unwrap_or(LevelFilter::TRACE);
     let (writer, log_writer) = log_writer::start(settings.log_buffer_lines)
         .context("cannot start the log writer thread")?;
     let fmt_layer = match settings.log_format {
@@ -93,7 +94,7 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
         None => subscriber.try_init(),
         Some(provider) => subscriber
             .with(trace_layer(provider, settings)?)
-            .with(sampled_requests_only(settings)?)
+            .with(sampled_requests_only(log_level))
             .try_init(),
     };
     installed.context("a global tracing subscriber is already installed")?;
@@ -155,30 +156,24 @@ where
 /// callsite: it built, entered, left and closed the use-case and database spans of every
 /// request, 6 000 instructions of a read by id (`docs/profiles.md`, stop 27). A "no" here
 /// does stop it. Events always pass, for the log.
-fn sampled_requests_only<S>(settings: &TelemetrySettings) -> anyhow::Result<impl Layer<S>>
+fn sampled_requests_only<S>(log_level: LevelFilter) -> impl Layer<S>
 where
     S: Subscriber,
 {
     let is_inner_span = |metadata: &tracing::Metadata<'_>| {
         metadata.is_span() && metadata.name() != api::REQUEST_SPAN_NAME
     };
-    Ok(
-        dynamic_filter_fn(move |metadata, _| !is_inner_span(metadata) || api::trace_is_sampled())
-            .with_callsite_filter(move |metadata| {
-                if is_inner_span(metadata) {
-                    Interest::sometimes()
-                } else {
-                    Interest::always()
-                }
-            })
-            // It only takes away: nothing finer than the layers' own filters ask for gets
-            // through, which keeps `log` records and disabled levels cheap.
-            .with_max_level_hint(
-                env_filter(settings)?
-                    .max_level_hint()
-                    .unwrap_or(LevelFilter::TRACE),
-            ),
-    )
+    dynamic_filter_fn(move |metadata, _| !is_inner_span(metadata) || api::trace_is_sampled())
+        .with_callsite_filter(move |metadata| {
+            if is_inner_span(metadata) {
+                Interest::sometimes()
+            } else {
+                Interest::always()
+            }
+        })
+        // It only takes away: nothing finer than the layers' own filters ask for gets
+        // through, which keeps `log` records and disabled levels cheap.
+        .with_max_level_hint(log_level)
 }
 
 /// `RUST_LOG`, else `telemetry.log_filter`: which targets and levels the log and the traces
@@ -282,7 +277,7 @@ mod tests {
         let provider = SdkTracerProvider::builder().build();
         let subscriber = tracing_subscriber::registry()
             .with(trace_layer::<Registry>(&provider, &settings).unwrap())
-            .with(sampled_requests_only(&settings).unwrap());
+            .with(sampled_requests_only(LevelFilter::TRACE));
         tracing::subscriber::with_default(subscriber, || {
             let built = |sampled| {
                 api::with_trace_sampled(sampled, || !tracing::info_span!("get_order").is_disabled())

@@ -115,7 +115,8 @@ pub(crate) async fn traced<E: Endpoint>(
     );
     let trace = caller.with_span(exported);
     let (trace_id, sampled) = {
-        let span_context = trace.span().span_context().clone();
+        let exported = trace.span();
+        let span_context = exported.span_context();
         (span_context.trace_id(), span_context.is_sampled())
     };
     // The log's half. Attribute names follow the OpenTelemetry HTTP semantic conventions.
