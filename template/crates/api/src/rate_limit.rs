@@ -58,7 +58,12 @@ enum CallerKey {
     Unknown,
 }
 
-type Limiter = RateLimiter<CallerKey, DefaultKeyedStateStore<CallerKey>, DefaultClock, StateInformationMiddleware>;
+type Limiter = RateLimiter<
+    CallerKey,
+    DefaultKeyedStateStore<CallerKey>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
 
 /// One operation class: its name in the headers, its quota and its limiter.
 struct Class {
@@ -86,7 +91,11 @@ impl Class {
     }
 
     fn header(&self, remaining: u32, reset_seconds: u64) -> Option<HeaderValue> {
-        HeaderValue::from_str(&format!("\"{}\";r={remaining};t={reset_seconds}", self.name)).ok()
+        HeaderValue::from_str(&format!(
+            "\"{}\";r={remaining};t={reset_seconds}",
+            self.name
+        ))
+        .ok()
     }
 }
 
@@ -127,7 +136,11 @@ impl CallerRateLimiter {
         if let Some(subject) = (self.identify)(request) {
             return CallerKey::Subject(subject);
         }
-        match request.remote_addr().as_socket_addr().map(|address| address.ip()) {
+        match request
+            .remote_addr()
+            .as_socket_addr()
+            .map(|address| address.ip())
+        {
             Some(IpAddr::V6(address)) if address.to_ipv4_mapped().is_none() => {
                 // One IPv6 client holds a whole /64: count the prefix, not each address.
                 let prefix = u128::from(address) & !((1u128 << 64) - 1);
@@ -163,18 +176,18 @@ impl std::fmt::Debug for CallerRateLimiter {
 /// Counts the request against its caller's quota: 429 over it, else the endpoint's answer;
 /// either way with the `RateLimit-Policy` and `RateLimit` fields.
 pub(crate) async fn limit_rate<E: Endpoint>(
-    endpoint: Arc<E>,
+    endpoint: &E,
     mut request: Request,
     limiter: &CallerRateLimiter,
 ) -> poem::Result<Response> {
     // The probes are never limited: a refused liveness probe restarts the pod, and the
     // orchestrator shares its address with whatever else comes from the node.
     if request.uri().path().starts_with(PROBES) {
-        return call_next(endpoint.as_ref(), request).await;
+        return call_next(endpoint, request).await;
     }
     let key = limiter.key(&mut request);
     if !limiter.enabled {
-        return call_next(endpoint.as_ref(), request).await;
+        return call_next(endpoint, request).await;
     }
     let class = limiter.class(request.method());
     let decision = class.limiter.check_key(&key);
@@ -182,7 +195,7 @@ pub(crate) async fn limit_rate<E: Endpoint>(
     match decision {
         Ok(state) => {
             let remaining = state.remaining_burst_capacity();
-            let mut response = match call_next(endpoint.as_ref(), request).await {
+            let mut response = match call_next(endpoint, request).await {
                 Ok(response) => response,
                 Err(err) => err.into_response(),
             };

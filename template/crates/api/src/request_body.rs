@@ -104,7 +104,9 @@ impl Coding {
             Self::Brotli => Box::new(BrotliDecoder::new(compressed)),
             Self::Zstd => Box::new(ZstdDecoder::with_params(
                 compressed,
-                &[async_compression::zstd::DParameter::window_log_max(ZSTD_WINDOW_LOG_MAX)],
+                &[async_compression::zstd::DParameter::window_log_max(
+                    ZSTD_WINDOW_LOG_MAX,
+                )],
             )),
         };
         Body::from_async_read(decoded)
@@ -114,7 +116,7 @@ impl Coding {
 /// Reads the request's body within `limits` (see the module documentation), then calls the
 /// endpoint with the decoded bytes.
 pub(crate) async fn read_bounded<E: Endpoint>(
-    endpoint: Arc<E>,
+    endpoint: &E,
     mut request: Request,
     limits: &BodyLimits,
 ) -> poem::Result<Response> {
@@ -135,7 +137,7 @@ pub(crate) async fn read_bounded<E: Endpoint>(
     let body = request.take_body();
     if body.is_empty() {
         request.set_body(body);
-        return call_next(endpoint.as_ref(), request).await;
+        return call_next(endpoint, request).await;
     }
     // The body's share of the memory for all bodies, held until the answer is ready: what it
     // declared, else (unknown, or compressed) the most it may be. None left: 503, and the
@@ -153,7 +155,9 @@ pub(crate) async fn read_bounded<E: Endpoint>(
             StatusCode::SERVICE_UNAVAILABLE,
         )
         .into_response();
-        refusal.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        refusal
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return Err(poem::Error::from_response(refusal));
     };
     let Ok(coding) = Coding::of(&request) else {
@@ -162,36 +166,40 @@ pub(crate) async fn read_bounded<E: Endpoint>(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
         )
         .into_response();
-        refusal
-            .headers_mut()
-            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(ACCEPTED_CODINGS));
+        refusal.headers_mut().insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static(ACCEPTED_CODINGS),
+        );
         return Err(poem::Error::from_response(refusal));
     };
     let body = match coding {
         Some(coding) => coding.decode(body),
         None => body,
     };
-    let bytes = match tokio::time::timeout(limits.read_timeout, body.into_bytes_limit(limits.max_bytes)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(ReadBodyError::PayloadTooLarge)) => return Err(too_large()),
-        Ok(Err(_)) if coding.is_some() => {
-            return Err(poem::Error::from_string(
-                "the request body could not be decoded with its Content-Encoding",
-                StatusCode::BAD_REQUEST,
-            ));
-        }
-        Ok(Err(err)) => return Err(err.into()),
-        Err(_elapsed) => {
-            return Err(poem::Error::from_string(
-                "the request body was not received in time",
-                StatusCode::REQUEST_TIMEOUT,
-            ));
-        }
-    };
+    let bytes =
+        match tokio::time::timeout(limits.read_timeout, body.into_bytes_limit(limits.max_bytes))
+            .await
+        {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(ReadBodyError::PayloadTooLarge)) => return Err(too_large()),
+            Ok(Err(_)) if coding.is_some() => {
+                return Err(poem::Error::from_string(
+                    "the request body could not be decoded with its Content-Encoding",
+                    StatusCode::BAD_REQUEST,
+                ));
+            }
+            Ok(Err(err)) => return Err(err.into()),
+            Err(_elapsed) => {
+                return Err(poem::Error::from_string(
+                    "the request body was not received in time",
+                    StatusCode::REQUEST_TIMEOUT,
+                ));
+            }
+        };
     let headers = request.headers_mut();
     headers.remove(header::CONTENT_ENCODING);
     headers.remove(header::TRANSFER_ENCODING);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     request.set_body(bytes);
-    call_next(endpoint.as_ref(), request).await
+    call_next(endpoint, request).await
 }

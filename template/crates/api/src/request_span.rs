@@ -88,7 +88,7 @@ impl RequestTelemetry {
 /// response. Errors become responses here so that the span and the log see the status the
 /// client gets.
 pub(crate) async fn traced<E: Endpoint>(
-    endpoint: Arc<E>,
+    endpoint: &E,
     mut request: Request,
     telemetry: &RequestTelemetry,
 ) -> Response {
@@ -126,7 +126,7 @@ pub(crate) async fn traced<E: Endpoint>(
         request_id,
     );
 
-    let handled = call_next(endpoint.as_ref(), request).instrument(span);
+    let handled = call_next(endpoint, request).instrument(span);
     let outcome = if sampled {
         let exported = trace.span();
         exported.set_attribute(KeyValue::new(
@@ -242,7 +242,7 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap_or_else(|err| panic!("{err}"));
-        runtime.block_on(traced(endpoint, Request::default(), &telemetry));
+        runtime.block_on(traced(endpoint.as_ref(), Request::default(), &telemetry));
         let seen = *seen.lock().unwrap_or_else(|poison| poison.into_inner());
         seen.unwrap_or_else(|| panic!("the handler did not run"))
     }

@@ -141,7 +141,11 @@ async fn accept(
     listener: &TcpListener,
     permits: &Arc<Semaphore>,
 ) -> std::io::Result<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
-    let permit = permits.clone().acquire_owned().await.map_err(std::io::Error::other)?;
+    let permit = permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(std::io::Error::other)?;
     let (stream, remote) = listener.accept().await?;
     Ok((stream, remote, permit))
 }
@@ -158,7 +162,10 @@ impl RateLimited {
     /// Whether to log now; otherwise the occurrence is counted.
     fn ready(&mut self) -> bool {
         let now = Instant::now();
-        if self.last.is_some_and(|last| now.duration_since(last) < WARNING_INTERVAL) {
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < WARNING_INTERVAL)
+        {
             self.held_back += 1;
             return false;
         }
@@ -186,9 +193,9 @@ impl AcceptFailures {
 
     /// Logs (rate-limited) and returns how long to wait before accepting again.
     fn failed(&mut self, err: &std::io::Error) -> Duration {
-        let pause = self
-            .pause
-            .map_or(ACCEPT_BACKOFF_MIN, |pause| pause.saturating_mul(2).min(ACCEPT_BACKOFF_MAX));
+        let pause = self.pause.map_or(ACCEPT_BACKOFF_MIN, |pause| {
+            pause.saturating_mul(2).min(ACCEPT_BACKOFF_MAX)
+        });
         self.pause = Some(pause);
         if self.log.ready() {
             tracing::error!(
@@ -223,6 +230,12 @@ impl Connection {
             stopping,
         } = self;
         let activity = Arc::new(Activity::new());
+        // Each request's future holds the endpoint. Cloning the one `Arc` that every
+        // connection shares would be an atomic operation on a counter that both worker
+        // threads keep taking from each other's cache, twice per request; a handle of the
+        // connection's own is counted where the connection is served (`docs/profiles.md`,
+        // stop 28).
+        let endpoint = Arc::new(endpoint);
         let service = hyper::service::service_fn({
             let activity = activity.clone();
             move |request: hyper::Request<Incoming>| {
@@ -236,7 +249,9 @@ impl Connection {
                         RemoteAddr(remote.into()),
                         Scheme::HTTP,
                     ));
-                    Ok::<hyper::Response<_>, Infallible>(endpoint.get_response(request).await.into())
+                    Ok::<hyper::Response<_>, Infallible>(
+                        endpoint.get_response(request).await.into(),
+                    )
                 }
             }
         });
@@ -267,7 +282,10 @@ impl Connection {
         connection.as_mut().graceful_shutdown();
         if idle_out {
             tracing::debug!(%remote, "closing an idle connection (http.idle_timeout)");
-            if tokio::time::timeout(limits.idle_timeout, connection).await.is_err() {
+            if tokio::time::timeout(limits.idle_timeout, connection)
+                .await
+                .is_err()
+            {
                 tracing::debug!(%remote, "an idle connection did not close in time: dropped");
             }
         } else {
@@ -318,7 +336,11 @@ impl Activity {
                 return;
             }
             // Busy: look again in `limit`; idle: when the limit runs out.
-            let wake = if in_flight == 0 { since + limit } else { now + limit };
+            let wake = if in_flight == 0 {
+                since + limit
+            } else {
+                now + limit
+            };
             tokio::time::sleep_until(wake).await;
         }
     }

@@ -176,18 +176,18 @@ impl std::fmt::Debug for CallerRateLimiter {
 /// Counts the request against its caller's quota: 429 over it, else the endpoint's answer;
 /// either way with the `RateLimit-Policy` and `RateLimit` fields.
 pub(crate) async fn limit_rate<E: Endpoint>(
-    endpoint: Arc<E>,
+    endpoint: &E,
     mut request: Request,
     limiter: &CallerRateLimiter,
 ) -> poem::Result<Response> {
     // The probes are never limited: a refused liveness probe restarts the pod, and the
     // orchestrator shares its address with whatever else comes from the node.
     if request.uri().path().starts_with(PROBES) {
-        return call_next(endpoint.as_ref(), request).await;
+        return call_next(endpoint, request).await;
     }
     let key = limiter.key(&mut request);
     if !limiter.enabled {
-        return call_next(endpoint.as_ref(), request).await;
+        return call_next(endpoint, request).await;
     }
     let class = limiter.class(request.method());
     let decision = class.limiter.check_key(&key);
@@ -195,7 +195,7 @@ pub(crate) async fn limit_rate<E: Endpoint>(
     match decision {
         Ok(state) => {
             let remaining = state.remaining_burst_capacity();
-            let mut response = match call_next(endpoint.as_ref(), request).await {
+            let mut response = match call_next(endpoint, request).await {
                 Ok(response) => response,
                 Err(err) => err.into_response(),
             };

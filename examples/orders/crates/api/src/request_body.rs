@@ -116,7 +116,7 @@ impl Coding {
 /// Reads the request's body within `limits` (see the module documentation), then calls the
 /// endpoint with the decoded bytes.
 pub(crate) async fn read_bounded<E: Endpoint>(
-    endpoint: Arc<E>,
+    endpoint: &E,
     mut request: Request,
     limits: &BodyLimits,
 ) -> poem::Result<Response> {
@@ -137,7 +137,7 @@ pub(crate) async fn read_bounded<E: Endpoint>(
     let body = request.take_body();
     if body.is_empty() {
         request.set_body(body);
-        return call_next(endpoint.as_ref(), request).await;
+        return call_next(endpoint, request).await;
     }
     // The body's share of the memory for all bodies, held until the answer is ready: what it
     // declared, else (unknown, or compressed) the most it may be. None left: 503, and the
@@ -201,5 +201,5 @@ pub(crate) async fn read_bounded<E: Endpoint>(
     headers.remove(header::TRANSFER_ENCODING);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     request.set_body(bytes);
-    call_next(endpoint.as_ref(), request).await
+    call_next(endpoint, request).await
 }

@@ -230,6 +230,12 @@ impl Connection {
             stopping,
         } = self;
         let activity = Arc::new(Activity::new());
+        // Each request's future holds the endpoint. Cloning the one `Arc` that every
+        // connection shares would be an atomic operation on a counter that both worker
+        // threads keep taking from each other's cache, twice per request; a handle of the
+        // connection's own is counted where the connection is served (`docs/profiles.md`,
+        // stop 28).
+        let endpoint = Arc::new(endpoint);
         let service = hyper::service::service_fn({
             let activity = activity.clone();
             move |request: hyper::Request<Incoming>| {

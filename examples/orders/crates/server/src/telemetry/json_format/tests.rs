@@ -171,11 +171,7 @@ fn timestamps_are_written_as_the_system_time_formatter_writes_them() {
     use chrono::{TimeZone as _, Utc};
     let write = |at| {
         let mut text = String::new();
-        super::write_timestamp(
-            &mut tracing_subscriber::fmt::format::Writer::new(&mut text),
-            at,
-        )
-        .unwrap();
+        super::write_timestamp(&mut text, at);
         text
     };
     for (seconds, nanos) in [
@@ -194,4 +190,25 @@ fn timestamps_are_written_as_the_system_time_formatter_writes_them() {
     // Beyond year 9999, the fallback writes the current time, still a timestamp.
     let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
     assert!(write(far).ends_with('Z'));
+}
+
+#[test]
+fn the_word_at_a_time_check_finds_every_byte_that_needs_an_escape() {
+    // Every byte value at every position of a text longer than two words.
+    for byte in 0..=u8::MAX {
+        for at in 0..19 {
+            let mut text = [b'a'; 19];
+            text[at] = byte;
+            assert_eq!(
+                super::is_json_safe(&text),
+                !super::NEEDS_ESCAPE[usize::from(byte)],
+                "byte {byte:#04x} at {at}"
+            );
+        }
+    }
+    // Bytes just above a limit do not hide the byte after them.
+    assert!(!super::is_json_safe(b"\x80\x21\x00abcdefgh"));
+    assert!(super::is_json_safe(
+        "é 🦀 </script> ok, 8 bytes+".as_bytes()
+    ));
 }
