@@ -122,9 +122,9 @@ thread_local! {
     static LINE_BUFFER: Cell<String> = const { Cell::new(String::new()) };
 }
 
-/// Lends `build` this thread's line buffer, empty. A line logged while another is being
-/// built on the same thread (by a `Display` implementation that logs) gets a buffer of its
-/// own: the shared one is taken out while it is lent.
+/// Lends `build` this thread's line buffer, empty. The buffer is taken out of its slot while
+/// lent, so a nested use gets a fresh one, never the one being written (tracing itself drops
+/// an event logged while another is being handled on the same thread).
 fn with_line_buffer<R>(build: impl FnOnce(&mut String) -> R) -> R {
     let mut line = LINE_BUFFER.take();
     line.clear();
