@@ -7,8 +7,13 @@
 //! leads to its trace; its duration is recorded in the `http.server.request.duration`
 //! histogram (see `metrics`).
 //!
-//! The request span has two halves. The log's is a `tracing` span, entered on every poll of
-//! the handler, so that each line inside the request carries its id. The trace's is an
+//! The request span has two halves, and the log reads a third thing. The log's JSON lines
+//! read the request's method and id from the task ([`with_logged_request`]), so that each line
+//! inside the request carries its id without a span: a `tracing` span for it was created,
+//! entered and left on each of the handler's polls, and closed, through the registry and
+//! every layer's filter, about 4 000 instructions a request (`docs/profiles.md`, stop 29). The
+//! `tracing` request span is still opened for the pretty (development) log, which lists it;
+//! the JSON log's filter turns it away, so in production it is never built. The trace's is an
 //! OpenTelemetry span started here through the OpenTelemetry API, whose sampler decides at once
 //! whether the request's trace is recorded. Only a sampled request makes it the current
 //! OpenTelemetry context of the handler, where the spans of its use cases find their parent.
@@ -26,7 +31,7 @@ use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_http::HeaderExtractor;
-use poem::http::HeaderValue;
+use poem::http::{HeaderValue, Method};
 use poem::{Endpoint, PathPattern, Request, Response};
 use poem_openapi::OperationId;
 use tracing::Instrument as _;
@@ -39,6 +44,33 @@ tokio::task_local! {
     /// Whether the trace of the request this task handles is sampled: set for the handler's
     /// future once the request span has started.
     static TRACE_SAMPLED: bool;
+    /// The request this task handles, as its log lines show it: set for the handler's future.
+    static LOGGED_REQUEST: LoggedRequest;
+}
+
+/// What every log line inside a request says of it.
+#[derive(Debug)]
+pub struct LoggedRequest {
+    method: Method,
+    request_id: RequestId,
+}
+
+impl LoggedRequest {
+    /// The request's method (`http.request.method`).
+    pub fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// The request's id (`request_id`), as the response's `x-request-id` echoes it.
+    pub fn request_id(&self) -> &str {
+        self.request_id.as_str()
+    }
+}
+
+/// Calls `read` with the request this task handles, when it handles one (`None` outside a
+/// request's handler: start-up, background tasks, the access line itself).
+pub fn with_logged_request<R>(read: impl FnOnce(&LoggedRequest) -> R) -> Option<R> {
+    LOGGED_REQUEST.try_with(read).ok()
 }
 
 /// Whether the request this task handles is in a sampled trace, one whose spans are exported;
@@ -57,6 +89,14 @@ pub fn trace_is_sampled() -> bool {
 /// trace outside the HTTP stack, and for tests of what follows the decision.
 pub fn with_trace_sampled<R>(sampled: bool, work: impl FnOnce() -> R) -> R {
     TRACE_SAMPLED.sync_scope(sampled, work)
+}
+
+/// Runs `work`, whose events are for the log only, as the access line is (the trace has the
+/// request span, with the same facts): the traces' layer turns them away at its filter
+/// (`trace_is_sampled` is false inside) instead of looking for a span to attach them to, 800
+/// instructions a request (`docs/profiles.md`, stop 29).
+fn log_only<R>(work: impl FnOnce() -> R) -> R {
+    TRACE_SAMPLED.sync_scope(false, work)
 }
 
 /// The name of every request's span: in traces, the root of the service's part of a trace; in
@@ -119,14 +159,19 @@ pub(crate) async fn traced<E: Endpoint>(
         let span_context = exported.span_context();
         (span_context.trace_id(), span_context.is_sampled())
     };
-    // The log's half. Attribute names follow the OpenTelemetry HTTP semantic conventions.
+    // The pretty log's half, never built when no layer keeps it (the JSON log reads
+    // `LOGGED_REQUEST`). Attribute names follow the OpenTelemetry HTTP semantic conventions.
     let span = tracing::info_span!(
         REQUEST_SPAN_NAME,
         http.request.method = method.as_str(),
         request_id,
     );
+    let logged = LoggedRequest {
+        method: method.clone(),
+        request_id: request_id_data.clone(),
+    };
 
-    let handled = call_next(endpoint, request).instrument(span);
+    let handled = LOGGED_REQUEST.scope(logged, call_next(endpoint, request).instrument(span));
     let outcome = if sampled {
         let exported = trace.span();
         exported.set_attribute(KeyValue::new(
@@ -160,16 +205,18 @@ pub(crate) async fn traced<E: Endpoint>(
     let operation = response
         .data::<OperationId>()
         .map_or("-", |operation| operation.0);
-    tracing::info!(
-        http.method = method.as_str(),
-        http.route = route_field,
-        operation,
-        http.status = status.as_u16(),
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        request_id,
-        trace_id = %trace_id,
-        "request"
-    );
+    log_only(|| {
+        tracing::info!(
+            http.method = method.as_str(),
+            http.route = route_field,
+            operation,
+            http.status = status.as_u16(),
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            request_id,
+            trace_id = %trace_id,
+            "request"
+        )
+    });
     telemetry
         .metrics
         .finished(&method, route, status.as_u16(), elapsed);

@@ -56,23 +56,29 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
     let log_level = log_filter.max_level_hint().unwrap_or(LevelFilter::TRACE);
     let (writer, log_writer) = log_writer::start(settings.log_buffer_lines)
         .context("cannot start the log writer thread")?;
+    // Every line inside a request carries its request id, and the spans beneath it (use
+    // cases, database calls) are for traces: formatting their fields for the log on every
+    // request cost more than the access line. The JSON lines read the request from the task
+    // (`api::with_logged_request`) and keep no span, so that in production the request span
+    // is never built (4 000 instructions a request, `docs/profiles.md`, stop 29); the pretty
+    // lines list the request span, as tracing's own format does.
+    let log_keeps_span = log_keeps_span(settings.log_format);
+    let log_filter = log_filter.and(filter_fn(move |metadata| {
+        !metadata.is_span() || log_keeps_span(metadata)
+    }));
     let fmt_layer = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .with_writer(writer)
             .event_format(json_format::JsonLines)
             .fmt_fields(json_format::JsonFields)
+            .with_filter(log_filter)
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
             .with_writer(writer)
             .compact()
+            .with_filter(log_filter)
             .boxed(),
-    }
-    // Of the spans, the log sees the request span only: every line inside a request carries
-    // its request id, and the spans beneath it (use cases, database calls) are for traces.
-    // Formatting their fields for the log on every request cost more than the access line.
-    .with_filter(log_filter.and(filter_fn(|metadata| {
-        !metadata.is_span() || metadata.name() == api::REQUEST_SPAN_NAME
-    })));
+    };
 
     let pipelines = export::Pipelines::build(settings, environment)?;
     let (tracer_provider, meter_provider) = match pipelines {
@@ -94,7 +100,7 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
         None => subscriber.try_init(),
         Some(provider) => subscriber
             .with(trace_layer(provider, settings)?)
-            .with(sampled_requests_only(log_level))
+            .with(spans_some_layer_keeps(log_level, log_keeps_span))
             .try_init(),
     };
     installed.context("a global tracing subscriber is already installed")?;
@@ -121,6 +127,12 @@ where
         // times.
         .with_threads(false)
         .with_tracked_inactivity(false)
+        // Nor the callsite's module, file and line as four attributes of every span: the span
+        // names say where (`get_order`, `db.orders.find`), and converting and encoding the
+        // four cost a sampled read by id 9 000 instructions (`docs/profiles.md`, stop 29).
+        // Turn `with_location` back on where a trace viewer links spans to source.
+        .with_target(false)
+        .with_location(false)
         // Nor is the span's OpenTelemetry context made the thread's current one on every
         // poll of every instrumented future (a thread-local stack push and pop, 8 800
         // instructions per read by id with export on: `docs/profiles.md`, stop 26). Spans
@@ -133,47 +145,62 @@ where
         // Events pass: inside a span they become its events. Inside a request whose trace is
         // not sampled nothing passes: its spans and events would never be exported
         // (`api::trace_is_sampled`).
+        // The sampling decision first: a task-local read that turns away most events (those
+        // of unsampled requests, the access line) before `RUST_LOG`'s directives are matched.
         .with_filter(
-            env_filter(settings)?.and(
-                dynamic_filter_fn(|metadata, _| {
-                    reaches_traces(metadata) && api::trace_is_sampled()
-                })
+            dynamic_filter_fn(|metadata, _| reaches_traces(metadata) && api::trace_is_sampled())
                 .with_callsite_filter(|metadata| {
                     if reaches_traces(metadata) {
                         Interest::sometimes()
                     } else {
                         Interest::never()
                     }
-                }),
-            ),
+                })
+                .and(env_filter(settings)?),
         ))
 }
 
-/// In front of both layers: inside a request whose trace is not sampled (nine in ten at the
-/// production default), no span but the request span is built. The log keeps no other span
-/// and the traces keep nothing of such a request, yet the layers' own filters cannot stop the
-/// registry from building a span when they decide per request (`trace_is_sampled`), not per
-/// callsite: it built, entered, left and closed the use-case and database spans of every
-/// request, 6 000 instructions of a read by id (`docs/profiles.md`, stop 27). A "no" here
-/// does stop it. Events always pass, for the log.
-fn sampled_requests_only<S>(log_level: LevelFilter) -> impl Layer<S>
+/// Which spans the log lists: none in JSON (a line inside a request reads the request from
+/// the task), the request span in the pretty format.
+fn log_keeps_span(format: LogFormat) -> fn(&tracing::Metadata<'_>) -> bool {
+    match format {
+        LogFormat::Json => |_| false,
+        LogFormat::Pretty => |metadata| metadata.name() == api::REQUEST_SPAN_NAME,
+    }
+}
+
+/// In front of both layers, when exporting: a span is built only when a layer keeps it, the
+/// log (`log_keeps_span`) or the traces (inside a sampled request, or outside any request).
+/// The layers' own filters cannot stop the registry from building a span: a per-layer filter
+/// that decides per request (`trace_is_sampled`), not per callsite, left the use-case and
+/// database spans of every unsampled request built, entered, left and closed, 6 000
+/// instructions of a read by id (`docs/profiles.md`, stop 27), and this filter in front,
+/// saying yes to the request span for the log, had the JSON log's (which lists no span) built
+/// anyway, 2 400 more (stop 29). A "no" here does stop it. Events always pass, for the log.
+fn spans_some_layer_keeps<S>(
+    log_level: LevelFilter,
+    log_keeps_span: fn(&tracing::Metadata<'_>) -> bool,
+) -> impl Layer<S>
 where
     S: Subscriber,
 {
-    let is_inner_span = |metadata: &tracing::Metadata<'_>| {
-        metadata.is_span() && metadata.name() != api::REQUEST_SPAN_NAME
-    };
-    dynamic_filter_fn(move |metadata, _| !is_inner_span(metadata) || api::trace_is_sampled())
-        .with_callsite_filter(move |metadata| {
-            if is_inner_span(metadata) {
-                Interest::sometimes()
-            } else {
-                Interest::always()
-            }
-        })
-        // It only takes away: nothing finer than the layers' own filters ask for gets
-        // through, which keeps `log` records and disabled levels cheap.
-        .with_max_level_hint(log_level)
+    dynamic_filter_fn(move |metadata, _| {
+        !metadata.is_span()
+            || log_keeps_span(metadata)
+            || (reaches_traces(metadata) && api::trace_is_sampled())
+    })
+    .with_callsite_filter(move |metadata| {
+        if !metadata.is_span() || log_keeps_span(metadata) {
+            Interest::always()
+        } else if reaches_traces(metadata) {
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    })
+    // It only takes away: nothing finer than the layers' own filters ask for gets through,
+    // which keeps `log` records and disabled levels cheap.
+    .with_max_level_hint(log_level)
 }
 
 /// `RUST_LOG`, else `telemetry.log_filter`: which targets and levels the log and the traces
@@ -275,20 +302,32 @@ mod tests {
 
         let settings = TelemetrySettings::default();
         let provider = SdkTracerProvider::builder().build();
-        let subscriber = tracing_subscriber::registry()
-            .with(trace_layer::<Registry>(&provider, &settings).unwrap())
-            .with(sampled_requests_only(LevelFilter::TRACE));
-        tracing::subscriber::with_default(subscriber, || {
-            let built = |sampled| {
-                api::with_trace_sampled(sampled, || !tracing::info_span!("get_order").is_disabled())
-            };
-            assert!(built(true), "sampled: the use case's span is built");
-            assert!(!built(false), "unsampled: it is not");
-            assert!(
-                !tracing::info_span!("start_up").is_disabled(),
-                "outside a request, spans are built"
-            );
-        });
+        for format in [LogFormat::Json, LogFormat::Pretty] {
+            let subscriber = tracing_subscriber::registry()
+                .with(trace_layer::<Registry>(&provider, &settings).unwrap())
+                .with(spans_some_layer_keeps(
+                    LevelFilter::TRACE,
+                    log_keeps_span(format),
+                ));
+            tracing::subscriber::with_default(subscriber, || {
+                let built = |sampled| {
+                    api::with_trace_sampled(sampled, || {
+                        !tracing::info_span!("get_order").is_disabled()
+                    })
+                };
+                assert!(built(true), "sampled: the use case's span is built");
+                assert!(!built(false), "unsampled: it is not");
+                assert!(
+                    !tracing::info_span!("start_up").is_disabled(),
+                    "outside a request, spans are built"
+                );
+                assert_eq!(
+                    !tracing::info_span!(api::REQUEST_SPAN_NAME).is_disabled(),
+                    format == LogFormat::Pretty,
+                    "the request span is built only for the log that lists it ({format:?})"
+                );
+            });
+        }
     }
 
     #[test]

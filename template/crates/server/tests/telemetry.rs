@@ -102,6 +102,12 @@ async fn a_request_continues_the_callers_trace_down_to_the_database_and_is_count
 {%- endif %}
     let response = request.header("traceparent", &traceparent).send().await.unwrap();
     assert_eq!(response.status().as_u16(), status);
+    // Two requests that no route matches: a series of their own, without a route, counted
+    // twice (the second through the handle bound by the first).
+    for _ in 0..2 {
+        let response = server.client.get(server.url("/no-such-route")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+    }
     server.stop().await;
     // Flushes the exporters: every span and metric is at the collector when this returns.
     telemetry.shutdown().await;
@@ -120,6 +126,12 @@ async fn a_request_continues_the_callers_trace_down_to_the_database_and_is_count
         .unwrap_or_else(|| panic!("no data point for {method} {route} {status}: {points:#?}"));
     assert_eq!(point["count"], 1, "{point:#}");
     assert!(point["sum"].as_f64().unwrap() > 0.0, "{point:#}");
+    let unrouted = points
+        .iter()
+        .find(|point| point_has(point, "http.response.status_code", 404))
+        .unwrap_or_else(|| panic!("no data point for the 404s: {points:#?}"));
+    assert!(unrouted["attributes"].get("http.route").is_none(), "{unrouted:#}");
+    assert_eq!(unrouted["count"], 2, "{unrouted:#}");
     // Requests in flight, by method: the request is over, and its method's series stays.
     let (unit, points) = data_points(&metrics, "http.server.active_requests");
     assert_eq!(unit, "{request}");
@@ -155,7 +167,12 @@ async fn a_request_continues_the_callers_trace_down_to_the_database_and_is_count
             .unwrap_or_else(|| panic!("no `{name}` span among {names:?}"))
     };
 
-    let request_span = named("HTTP request");
+    // The request that came with the caller's `traceparent` (the 404s start traces of their
+    // own).
+    let request_span = exported
+        .iter()
+        .find(|span| span.name == "HTTP request" && span.trace_id == CALLER_TRACE_ID)
+        .unwrap_or_else(|| panic!("no request span in the caller's trace among {names:?}"));
     assert_eq!(request_span.kind, "SPAN_KIND_SERVER");
     assert_eq!(request_span.trace_id, CALLER_TRACE_ID, "the caller's trace continues");
     assert_eq!(request_span.parent_span_id, CALLER_SPAN_ID, "the caller's span is the parent");

@@ -42,5 +42,7 @@ pub use middleware::HttpOptions;
 pub use problem::{ApiError, FieldError, Problem, Problems, status};
 pub use rate_limit::{IdentifyCaller, RATE_LIMIT, RATE_LIMIT_POLICY, RateLimits};
 pub use request_id::{MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId};
-pub use request_span::{REQUEST_SPAN_NAME, trace_is_sampled, with_trace_sampled};
+pub use request_span::{
+    LoggedRequest, REQUEST_SPAN_NAME, trace_is_sampled, with_logged_request, with_trace_sampled,
+};
 pub use routes::{ApiState, ServiceInfo, app, openapi_document, openapi_service};

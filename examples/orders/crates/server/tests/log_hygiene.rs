@@ -62,6 +62,20 @@ async fn access_lines_are_json_with_the_route_template_and_never_carry_credentia
         "{access}"
     );
     assert!(access["trace_id"].is_string(), "{access}");
+    // A line logged inside the request (the refused token, at debug) names its request.
+    let inside = lines
+        .iter()
+        .find(|line| line["message"] == "bearer token refused")
+        .unwrap_or_else(|| panic!("no line from inside the request:\n{log}"));
+    assert_eq!(
+        inside["spans"],
+        serde_json::json!([{
+            "http.request.method": "GET",
+            "request_id": "log-hygiene-1",
+            "name": "HTTP request",
+        }]),
+        "{inside}"
+    );
     assert!(
         !log.contains("probe=1"),
         "the raw path and query stay out of the log:\n{log}"

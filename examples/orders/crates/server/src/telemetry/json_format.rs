@@ -6,8 +6,10 @@
 //!  "spans":[{"http.request.method":"GET","request_id":"…","name":"HTTP request"}]}
 //! ```
 //!
-//! The event's fields sit at the top level; `spans` lists the spans the event happened in
-//! (the request span: every line inside a request carries its request id).
+//! The event's fields sit at the top level; `spans` lists the spans the event happened in:
+//! first the request the task handles (every line inside a request carries its request id),
+//! read from the task (`api::with_logged_request`) rather than from a span, then any span the
+//! log's filter keeps.
 //!
 //! tracing-subscriber's own JSON format writes the same shape, at a cost measured on the
 //! request path (the template repository's `docs/profiles.md`): it keeps each span's fields as
@@ -66,8 +68,19 @@ where
             fields.result?;
             line.push_str(",\"target\":");
             push_json_string(line, metadata.target());
-            if let Some(scope) = ctx.event_scope() {
-                line.push_str(",\"spans\":[");
+            let in_request = api::with_logged_request(|request| {
+                line.push_str(",\"spans\":[{\"http.request.method\":");
+                push_json_string(line, request.method());
+                line.push_str(",\"request_id\":");
+                push_json_string(line, request.request_id());
+                line.push_str(",\"name\":");
+                push_json_string(line, api::REQUEST_SPAN_NAME);
+                line.push('}');
+            })
+            .is_some();
+            let scope = ctx.event_scope();
+            if let Some(scope) = scope {
+                line.push_str(if in_request { "," } else { ",\"spans\":[" });
                 for (index, span) in scope.from_root().enumerate() {
                     if index > 0 {
                         line.push(',');
@@ -84,6 +97,8 @@ where
                     push_json_string(line, span.name());
                     line.push('}');
                 }
+                line.push(']');
+            } else if in_request {
                 line.push(']');
             }
             line.push_str("}\n");
