@@ -70,12 +70,42 @@ fn point_has(point: &serde_json::Value, key: &str, value: impl std::fmt::Debug) 
     point["attributes"][key].as_str().is_some_and(|stored| stored.contains(&wanted))
 }
 
+/// The batch span processor's thread (`OpenTelemetry.Traces.BatchProcessor`, cut to 15
+/// characters by the kernel) runs at nice 19, the request workers at this process's nice.
+#[cfg(target_os = "linux")]
+fn assert_export_threads_run_below_requests() {
+    let nice_of = |comm_prefix: &str| -> Vec<i64> {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|task| {
+                let path = task.unwrap().path();
+                let comm = std::fs::read_to_string(path.join("comm")).ok()?;
+                if !comm.starts_with(comm_prefix) {
+                    return None;
+                }
+                // Field 19 of `stat` is the nice value; the name in field 2 may hold spaces,
+                // so count from the `)` that closes it.
+                let stat = std::fs::read_to_string(path.join("stat")).ok()?;
+                let after_name = &stat[stat.rfind(')')? + 2..];
+                after_name.split(' ').nth(16)?.parse().ok()
+            })
+            .collect()
+    };
+    let exporters = nice_of("OpenTelemetry.T");
+    assert!(!exporters.is_empty(), "no batch span processor thread");
+    assert!(exporters.iter().all(|nice| *nice == 19), "{exporters:?}");
+    let workers = nice_of("tokio-runtime-w");
+    assert!(workers.iter().all(|nice| *nice < 19), "{workers:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_continues_the_callers_trace_down_to_the_database_and_is_counted() {
     let mut collector = FakeCollectorServer::start().await.expect("the collector starts");
     let mut telemetry_settings = Settings::default().telemetry;
     telemetry_settings.otlp_endpoint = Some(collector.endpoint());
     let telemetry = telemetry::init(&telemetry_settings, "test").expect("telemetry starts");
+    #[cfg(target_os = "linux")]
+    assert_export_threads_run_below_requests();
 
     let server = TestServer::start(TestDatabase::sqlite()).await;
     let traceparent = format!("00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01");

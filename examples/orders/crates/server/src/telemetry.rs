@@ -80,7 +80,7 @@ pub fn init(settings: &TelemetrySettings, environment: &str) -> anyhow::Result<T
             .boxed(),
     };
 
-    let pipelines = export::Pipelines::build(settings, environment)?;
+    let pipelines = export::Pipelines::build_below_requests(settings, environment)?;
     let (tracer_provider, meter_provider) = match pipelines {
         Some(export::Pipelines {
             tracer_provider,
