@@ -27,9 +27,9 @@ impl Pipelines {
     /// core from the request workers: the slowest requests were those that met one. Below
     /// them, the exporters run when a core is free, and a queue that fills while they wait
     /// drops spans and counts them, as it does for a slow collector. Measured on readiness
-    /// (`docs/benchmarks.md`, stop 29): p99 with export on 1.14× export off at normal
-    /// priority, 1.09× below. The tokio workers keep their priority (with gRPC, the
-    /// exporter's own I/O runs on them).
+    /// with one trace in ten, four rounds alternating the builds (the template repository's
+    /// `docs/benchmarks.md`, stop 30): p99 1.18× export off at normal priority, 1.08× below.
+    /// The tokio workers keep their priority (with gRPC, the exporter's own I/O runs on them).
     pub fn build_below_requests(
         settings: &TelemetrySettings,
         environment: &str,
