@@ -200,15 +200,15 @@ fn the_word_at_a_time_check_finds_every_byte_that_needs_an_escape() {
             let mut text = [b'a'; 19];
             text[at] = byte;
             assert_eq!(
-                super::is_json_safe(&text),
-                !super::NEEDS_ESCAPE[usize::from(byte)],
+                super::json_string::is_json_safe(&text),
+                !super::json_string::NEEDS_ESCAPE[usize::from(byte)],
                 "byte {byte:#04x} at {at}"
             );
         }
     }
     // Bytes just above a limit do not hide the byte after them.
-    assert!(!super::is_json_safe(b"\x80\x21\x00abcdefgh"));
-    assert!(super::is_json_safe(
+    assert!(!super::json_string::is_json_safe(b"\x80\x21\x00abcdefgh"));
+    assert!(super::json_string::is_json_safe(
         "é 🦀 </script> ok, 8 bytes+".as_bytes()
     ));
 }
