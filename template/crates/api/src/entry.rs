@@ -24,6 +24,8 @@ pub(crate) const DOCUMENT_METHODS: &[Method] = &[Method::GET];
 pub(crate) struct Document {
     path: &'static str,
     content_type: HeaderValue,
+    /// A page's own content security policy; a document without one gets the API's.
+    content_security_policy: Option<HeaderValue>,
     body: Bytes,
     /// The route the access log and the metrics show: the path itself.
     route: PathPattern,
@@ -34,9 +36,16 @@ impl Document {
         Self {
             path,
             content_type: HeaderValue::from_static(content_type),
+            content_security_policy: None,
             body: Bytes::from(body),
             route: PathPattern(Arc::from(path)),
         }
+    }
+
+    /// A page that loads scripts, styles or images needs a policy that allows them.
+    pub(crate) fn with_content_security_policy(mut self, policy: &'static str) -> Self {
+        self.content_security_policy = Some(HeaderValue::from_static(policy));
+        self
     }
 
     pub(crate) fn path(&self) -> &'static str {
@@ -53,6 +62,11 @@ impl Document {
         let mut response = Response::builder()
             .header(header::CONTENT_TYPE, self.content_type.clone())
             .body(self.body.clone());
+        if let Some(policy) = &self.content_security_policy {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+        }
         if method == Method::HEAD {
             response.set_body(());
         }

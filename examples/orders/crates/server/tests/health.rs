@@ -53,6 +53,19 @@ async fn the_openapi_document_is_served(db: TestDatabase) {
             "nosniff",
             "{path}"
         );
+        // The API's policy loads nothing; only Swagger UI's page may run its inline script.
+        let policy = document.headers()["content-security-policy"]
+            .to_str()
+            .unwrap();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert_eq!(
+            policy.contains("'unsafe-inline'"),
+            path == "/docs",
+            "{path}: {policy}"
+        );
         assert!(!document.bytes().await.unwrap().is_empty(), "{path}");
         let head = server.client.head(server.url(path)).send().await.unwrap();
         assert_eq!(head.status(), 200, "HEAD {path}");
@@ -86,6 +99,10 @@ async fn unknown_routes_are_problems_with_the_request_id(db: TestDatabase) {
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "req-0042");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
     let body = problem(response, 404).await;
     assert_eq!(body["request_id"], "req-0042");
     assert_eq!(body["type"], "https://problems.example.com/not-found");
