@@ -236,9 +236,9 @@ async fn handle_in_time<E: Endpoint>(
 /// The security headers every response gets (replacing any a handler set), `Cache-Control:
 /// no-store` unless the operation chose its own caching (responses carry personal data: no
 /// shared or browser cache keeps them), and HSTS when the service is served over TLS. The
-/// content security policy is the strictest, an API's (OWASP's REST Security Cheat Sheet):
-/// nothing loads, nothing frames; the one page the service serves, Swagger UI at `/docs`,
-/// sets its own before it gets here (`entry`).
+/// content security policy is an API's, the strictest (OWASP's REST Security Cheat Sheet):
+/// nothing loads, nothing frames. It is the one header a response keeps when it has its own:
+/// the one page the service serves, Swagger UI at `/docs`, sets one (`entry`).
 fn add_security_headers(headers: &mut HeaderMap, hsts: bool) {
     // Room for all of them at once, instead of growing the map as they are added.
     headers.reserve(7);
@@ -270,7 +270,7 @@ fn add_security_headers(headers: &mut HeaderMap, hsts: bool) {
 
 /// The content security policy of every API response: a JSON answer loads nothing and is
 /// never framed.
-pub(crate) const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// For the layers outside the problem layer: their own refusals become problems too.
 async fn refusal_as_problem(
