@@ -22,7 +22,8 @@
 //!
 //! Each layer costs every request (its future wraps all the layers inside it, and is moved
 //! into place on every call), so related work shares a layer: the security headers are one,
-//! not one per header, and the request's id, span, log line and metrics are one.
+//! not one per header; the request's id, span, log line and metrics are one; and the rate
+//! limit, the request body and compression are one endpoint around the handlers' layer.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -30,12 +31,12 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 use poem::middleware::{Compression, Cors};
-use poem::{Body, Endpoint, EndpointExt as _, IntoResponse, Request, Response};
+use poem::{Body, Endpoint, EndpointExt as _, IntoResponse, Middleware as _, Request, Response};
 
 use crate::Problem;
 use crate::allow::{AllowedMethods, DeclaredHeaders};
-use crate::rate_limit::{CallerRateLimiter, IdentifyCaller, RateLimits, limit_rate};
-use crate::request_body::{BodyLimits, read_bounded};
+use crate::rate_limit::{CallerRateLimiter, IdentifyCaller, RateLimits};
+use crate::request_body::{BodyLimits, has_body, read_bounded};
 use crate::request_id::RequestId;
 use crate::request_span::{RequestTelemetry, traced};
 
@@ -68,31 +69,25 @@ pub fn stack(
     declared_headers: DeclaredHeaders,
     identify: IdentifyCaller,
 ) -> impl Endpoint<Output = Response> + 'static {
-    let handlers = Handlers {
-        routes,
-        allowed_methods,
-        declared_headers,
-        timeout: options.request_timeout,
-    }
-    // After the body layer outside has decoded the request, this only compresses responses.
-    .with(Compression::new());
-    let bodies = BoundedBodies {
-        next: handlers,
+    let guarded = Guarded {
+        handlers: Handlers {
+            routes,
+            allowed_methods,
+            declared_headers,
+            timeout: options.request_timeout,
+        },
+        limiter: CallerRateLimiter::new(options.rate_limits, identify),
         limits: BodyLimits::new(
             options.body_limit_bytes,
             options.request_timeout,
             options.body_memory_bytes,
         ),
     };
-    let limited = RateLimited {
-        next: bodies,
-        limiter: CallerRateLimiter::new(options.rate_limits, identify),
-    };
     let cors = Cors::new()
         .allow_origins(options.cors_allowed_origins.iter().map(String::as_str))
         .allow_credentials(false);
     Recorded {
-        next: limited.with_if(!options.cors_allowed_origins.is_empty(), cors),
+        next: guarded.with_if(!options.cors_allowed_origins.is_empty(), cors),
         telemetry: RequestTelemetry::new(),
         hsts: options.hsts,
     }
@@ -125,9 +120,7 @@ impl<E: Endpoint> Endpoint for Handlers<E> {
                 format!("the {name} header must be visible ASCII"),
                 StatusCode::BAD_REQUEST,
             )),
-            // Boxed: the layers outside then hold a pointer, not the whole routing and
-            // handler future, which they would copy each time they move it.
-            None => Box::pin(handle_in_time(&self.routes, request, self.timeout)).await,
+            None => handle_in_time(&self.routes, request, self.timeout).await,
         };
         let mut response = match outcome {
             Ok(response) => response,
@@ -143,42 +136,58 @@ impl<E: Endpoint> Endpoint for Handlers<E> {
     }
 }
 
-/// Layer 4: the request body, read, decoded and bounded (`request_body`).
-struct BoundedBodies<E> {
-    next: E,
+/// Layers 3 to 5 in one endpoint, around the handlers' layer: the rate limit per caller
+/// (`rate_limit`), then the request body, read, decoded and bounded (`request_body`), then
+/// response compression when the client asks for it; the refusals of the first two are
+/// problems too. One endpoint, because each layer's future would hold the request again and
+/// copy it on every call; the request stays here, and the rare paths (a body to read, a
+/// response to compress) are boxed, so that a request without them does not carry their
+/// futures.
+struct Guarded<E> {
+    handlers: Handlers<E>,
+    limiter: CallerRateLimiter,
     limits: BodyLimits,
 }
 
-impl<E: Endpoint> Endpoint for BoundedBodies<E> {
+impl<E: Endpoint> Endpoint for Guarded<E> {
     type Output = Response;
 
-    async fn call(&self, request: Request) -> poem::Result<Response> {
-        let request_id = request.data::<RequestId>().cloned();
-        refusal_as_problem(
-            read_bounded(&self.next, request, &self.limits).await,
-            request_id,
-        )
-        .await
+    async fn call(&self, mut request: Request) -> poem::Result<Response> {
+        let admission = match self.limiter.admit(&mut request) {
+            Ok(admission) => admission,
+            Err(refusal) => return Ok(refused(refusal, &request).await),
+        };
+        // The body's share of the memory for all bodies, held until the answer is ready.
+        let _body_memory = if has_body(&mut request) {
+            match Box::pin(read_bounded(&mut request, &self.limits)).await {
+                Ok(memory) => memory,
+                Err(refusal) => {
+                    let mut response = refused(refusal, &request).await;
+                    admission.stamp(&mut response);
+                    return Ok(response);
+                }
+            }
+        } else {
+            None
+        };
+        // Without `Accept-Encoding` poem's compression would leave the response as it is.
+        let mut response = if request.headers().contains_key(header::ACCEPT_ENCODING) {
+            Box::pin(Compression::new().transform(&self.handlers).call(request)).await?
+        } else {
+            self.handlers.call(request).await?
+        };
+        admission.stamp(&mut response);
+        Ok(response)
     }
 }
 
-/// Layer 3: the rate limit per caller (`rate_limit`).
-struct RateLimited<E> {
-    next: E,
-    limiter: CallerRateLimiter,
-}
-
-impl<E: Endpoint> Endpoint for RateLimited<E> {
-    type Output = Response;
-
-    async fn call(&self, request: Request) -> poem::Result<Response> {
-        let request_id = request.data::<RequestId>().cloned();
-        refusal_as_problem(
-            limit_rate(&self.next, request, &self.limiter).await,
-            request_id,
-        )
-        .await
-    }
+/// A refusal of the layers outside the handlers' layer, as a problem.
+async fn refused(refusal: poem::Error, request: &Request) -> Response {
+    as_problem(
+        refusal.into_response(),
+        request.data::<RequestId>().cloned(),
+    )
+    .await
 }
 
 /// Layer 1, outermost: the request id, the request span (continuing the caller's trace), the
@@ -218,7 +227,9 @@ async fn handle_in_time<E: Endpoint>(
     request: Request,
     timeout: Duration,
 ) -> poem::Result<Response> {
-    let handled = AssertUnwindSafe(endpoint.call(request)).catch_unwind();
+    // Boxed first: the panic guard, the timeout and the layers outside then hold and move a
+    // pointer, not the whole routing and handler future, which each of them would copy.
+    let handled = AssertUnwindSafe(Box::pin(endpoint.call(request))).catch_unwind();
     match tokio::time::timeout(timeout, handled).await {
         Ok(Ok(result)) => result.map(IntoResponse::into_response),
         // The panic hook has already logged the panic; its message is not for the client.
@@ -271,17 +282,6 @@ fn add_security_headers(headers: &mut HeaderMap, hsts: bool) {
 /// The content security policy of every API response: a JSON answer loads nothing and is
 /// never framed.
 const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
-
-/// For the layers outside the problem layer: their own refusals become problems too.
-async fn refusal_as_problem(
-    outcome: poem::Result<Response>,
-    request_id: Option<RequestId>,
-) -> poem::Result<Response> {
-    match outcome {
-        Ok(response) => Ok(response),
-        Err(refusal) => Ok(as_problem(refusal.into_response(), request_id).await),
-    }
-}
 
 /// An error response as a problem (see [`into_problem`]); any other response as it is. The
 /// rewrite is boxed: it is rare, and its future would otherwise make every request's larger.

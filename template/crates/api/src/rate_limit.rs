@@ -23,9 +23,7 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use poem::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use poem::{Endpoint, Request, Response};
-
-use crate::middleware::call_next;
+use poem::{Request, Response};
 
 /// The path prefix of the health probes, which are not rate limited.
 pub const PROBES: &str = "/health/";
@@ -173,59 +171,66 @@ impl std::fmt::Debug for CallerRateLimiter {
     }
 }
 
-/// Counts the request against its caller's quota: 429 over it, else the endpoint's answer;
-/// either way with the `RateLimit-Policy` and `RateLimit` fields.
-pub(crate) async fn limit_rate<E: Endpoint>(
-    endpoint: &E,
-    mut request: Request,
-    limiter: &CallerRateLimiter,
-) -> poem::Result<Response> {
-    // The probes are never limited: a refused liveness probe restarts the pod, and the
-    // orchestrator shares its address with whatever else comes from the node.
-    if request.uri().path().starts_with(PROBES) {
-        return call_next(endpoint, request).await;
-    }
-    let key = limiter.key(&mut request);
-    if !limiter.enabled {
-        return call_next(endpoint, request).await;
-    }
-    let class = limiter.class(request.method());
-    let decision = class.limiter.check_key(&key);
-    limiter.tidy(class);
-    match decision {
-        Ok(state) => {
-            let remaining = state.remaining_burst_capacity();
-            let mut response = match call_next(endpoint, request).await {
-                Ok(response) => response,
-                Err(err) => err.into_response(),
-            };
-            let used = class.per_minute.saturating_sub(remaining);
-            let headers = response.headers_mut();
-            headers.insert(RATE_LIMIT_POLICY, class.policy.clone());
-            if let Some(value) = class.header(remaining, class.seconds_to_refill(used)) {
-                headers.insert(RATE_LIMIT, value);
-            }
-            Ok(response)
+/// What admission found: the class counted and what is left of it, for the response's
+/// `RateLimit` fields; nothing for a request that is not counted (a probe, or the limiter off).
+pub(crate) struct Admission<'a>(Option<(&'a Class, u32)>);
+
+impl Admission<'_> {
+    /// Adds the `RateLimit-Policy` and `RateLimit` fields to the answer of an admitted request.
+    pub(crate) fn stamp(self, response: &mut Response) {
+        let Some((class, remaining)) = self.0 else {
+            return;
+        };
+        let used = class.per_minute.saturating_sub(remaining);
+        let headers = response.headers_mut();
+        headers.insert(RATE_LIMIT_POLICY, class.policy.clone());
+        if let Some(value) = class.header(remaining, class.seconds_to_refill(used)) {
+            headers.insert(RATE_LIMIT, value);
         }
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(limiter.clock.now());
-            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let retry_after = retry_after.max(1);
-            let mut refusal = poem::Error::from_string(
-                format!(
-                    "too many {} for this caller: at most {} a minute; retry after {retry_after} s",
-                    class.name, class.per_minute
-                ),
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .into_response();
-            let headers = refusal.headers_mut();
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            headers.insert(RATE_LIMIT_POLICY, class.policy.clone());
-            if let Some(value) = class.header(0, retry_after) {
-                headers.insert(RATE_LIMIT, value);
-            }
-            Err(poem::Error::from_response(refusal))
+    }
+}
+
+impl CallerRateLimiter {
+    /// Counts the request against its caller's quota: admitted (its answer then gets the
+    /// [`Admission`]'s fields), or refused with 429 and the fields, over the quota. Takes the
+    /// request by reference: the layer that calls it keeps the request in its own future.
+    pub(crate) fn admit(&self, request: &mut Request) -> Result<Admission<'_>, poem::Error> {
+        // The probes are never limited: a refused liveness probe restarts the pod, and the
+        // orchestrator shares its address with whatever else comes from the node.
+        if request.uri().path().starts_with(PROBES) {
+            return Ok(Admission(None));
         }
+        let key = self.key(request);
+        if !self.enabled {
+            return Ok(Admission(None));
+        }
+        let class = self.class(request.method());
+        let decision = class.limiter.check_key(&key);
+        self.tidy(class);
+        match decision {
+            Ok(state) => Ok(Admission(Some((class, state.remaining_burst_capacity())))),
+            Err(not_until) => Err(self.refusal(class, not_until.wait_time_from(self.clock.now()))),
+        }
+    }
+
+    /// The 429 for a caller over `class`'s quota, who may retry after `wait`.
+    fn refusal(&self, class: &Class, wait: std::time::Duration) -> poem::Error {
+        let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let retry_after = retry_after.max(1);
+        let mut refusal = poem::Error::from_string(
+            format!(
+                "too many {} for this caller: at most {} a minute; retry after {retry_after} s",
+                class.name, class.per_minute
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .into_response();
+        let headers = refusal.headers_mut();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        headers.insert(RATE_LIMIT_POLICY, class.policy.clone());
+        if let Some(value) = class.header(0, retry_after) {
+            headers.insert(RATE_LIMIT, value);
+        }
+        poem::Error::from_response(refusal)
     }
 }

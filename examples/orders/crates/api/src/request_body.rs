@@ -21,11 +21,9 @@ use std::time::Duration;
 use async_compression::tokio::bufread::{BrotliDecoder, GzipDecoder, ZlibDecoder, ZstdDecoder};
 use poem::error::ReadBodyError;
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::{Body, Endpoint, Request, Response};
+use poem::{Body, Request};
 use tokio::io::{AsyncRead, BufReader};
-use tokio::sync::Semaphore;
-
-use crate::middleware::call_next;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The content codings a request body may use, as `Accept-Encoding` lists them.
 pub(crate) const ACCEPTED_CODINGS: &str = "gzip, deflate, br, zstd";
@@ -113,13 +111,22 @@ impl Coding {
     }
 }
 
-/// Reads the request's body within `limits` (see the module documentation), then calls the
-/// endpoint with the decoded bytes.
-pub(crate) async fn read_bounded<E: Endpoint>(
-    endpoint: &E,
-    mut request: Request,
+/// Whether the request carries a body to read (a bodiless request skips [`read_bounded`],
+/// and its future).
+pub(crate) fn has_body(request: &mut Request) -> bool {
+    let body = request.take_body();
+    let has_body = !body.is_empty();
+    request.set_body(body);
+    has_body
+}
+
+/// Reads the request's body within `limits` (see the module documentation) and puts the
+/// decoded bytes back in the request; returns the body's share of the memory for all bodies,
+/// to hold until the answer is ready.
+pub(crate) async fn read_bounded(
+    request: &mut Request,
     limits: &BodyLimits,
-) -> poem::Result<Response> {
+) -> poem::Result<Option<OwnedSemaphorePermit>> {
     let too_large = || {
         poem::Error::from_string(
             format!("the request body is larger than {} bytes", limits.max_bytes),
@@ -137,7 +144,7 @@ pub(crate) async fn read_bounded<E: Endpoint>(
     let body = request.take_body();
     if body.is_empty() {
         request.set_body(body);
-        return call_next(endpoint, request).await;
+        return Ok(None);
     }
     // The body's share of the memory for all bodies, held until the answer is ready: what it
     // declared, else (unknown, or compressed) the most it may be. None left: 503, and the
@@ -149,7 +156,7 @@ pub(crate) async fn read_bounded<E: Endpoint>(
         _ => limits.max_bytes,
     };
     let kib = u32::try_from(reserved.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
-    let Ok(_memory) = limits.memory_kib.clone().try_acquire_many_owned(kib) else {
+    let Ok(memory) = limits.memory_kib.clone().try_acquire_many_owned(kib) else {
         let mut refusal = poem::Error::from_string(
             "the service is receiving too many request bodies at once; retry shortly",
             StatusCode::SERVICE_UNAVAILABLE,
@@ -160,7 +167,7 @@ pub(crate) async fn read_bounded<E: Endpoint>(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return Err(poem::Error::from_response(refusal));
     };
-    let Ok(coding) = Coding::of(&request) else {
+    let Ok(coding) = Coding::of(request) else {
         let mut refusal = poem::Error::from_string(
             format!("the request body's Content-Encoding is not one of: {ACCEPTED_CODINGS}"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -201,5 +208,5 @@ pub(crate) async fn read_bounded<E: Endpoint>(
     headers.remove(header::TRANSFER_ENCODING);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     request.set_body(bytes);
-    call_next(endpoint, request).await
+    Ok(Some(memory))
 }

@@ -34,7 +34,10 @@ async fn a_burst_over_the_quota_is_429_and_other_callers_and_classes_are_unaffec
     let base = serve_identifying(options, identify_by_test_header()).await;
     let client = reqwest::Client::new();
     let read = |caller: &'static str| {
-        client.get(format!("{base}/panic")).header("x-test-caller", caller).send()
+        client
+            .get(format!("{base}/panic"))
+            .header("x-test-caller", caller)
+            .send()
     };
     // Within the quota: answered, with the policy and what is left of it.
     for remaining in [2, 1, 0] {
@@ -42,14 +45,26 @@ async fn a_burst_over_the_quota_is_429_and_other_callers_and_classes_are_unaffec
         assert_eq!(response.status(), 500, "the handler answered");
         assert_eq!(field(&response, "ratelimit-policy"), r#""reads";q=3;w=60"#);
         let rate_limit = field(&response, "ratelimit");
-        assert!(rate_limit.starts_with(&format!(r#""reads";r={remaining};t="#)), "{rate_limit}");
+        assert!(
+            rate_limit.starts_with(&format!(r#""reads";r={remaining};t="#)),
+            "{rate_limit}"
+        );
     }
     let refused = read("alice").await.unwrap();
     let retry_after: u64 = field(&refused, "retry-after").parse().unwrap();
     assert!((1..=20).contains(&retry_after), "{retry_after}");
-    assert_eq!(field(&refused, "ratelimit"), format!(r#""reads";r=0;t={retry_after}"#));
+    assert_eq!(
+        field(&refused, "ratelimit"),
+        format!(r#""reads";r=0;t={retry_after}"#)
+    );
     let body = problem(refused, 429).await;
-    assert!(body["detail"].as_str().unwrap().contains("at most 3 a minute"), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 3 a minute"),
+        "{body}"
+    );
     assert!(body["request_id"].is_string(), "{body}");
 
     // Another caller has a quota of its own; writes have theirs.
@@ -101,4 +116,19 @@ async fn switched_off_nothing_is_counted_or_refused_and_no_fields_are_sent() {
         assert!(response.headers().get("ratelimit").is_none());
         assert!(response.headers().get("ratelimit-policy").is_none());
     }
+}
+
+#[tokio::test]
+async fn a_refused_body_still_counts_and_carries_the_fields() {
+    let base = serve_identifying(options(), identify_by_test_header()).await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/echo"))
+        .header("x-test-caller", "alice")
+        .body("x".repeat(4096))
+        .send()
+        .await
+        .unwrap();
+    assert!(field(&response, "ratelimit-policy").starts_with(r#""writes";"#));
+    assert!(field(&response, "ratelimit").starts_with(r#""writes";r="#));
+    problem(response, 413).await;
 }

@@ -34,12 +34,18 @@ pub(super) async fn serve_identifying(options: HttpOptions, identify: IdentifyCa
         .at("/panic", get(panics))
         .at("/slow", get(slow))
         .at("/echo", poem::post(echo));
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
     let address = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    tokio::spawn(
-        Server::new_with_acceptor(acceptor)
-            .run(stack(routes, options, AllowedMethods::default(), declared_headers(), identify)),
-    );
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(stack(
+        routes,
+        options,
+        AllowedMethods::default(),
+        declared_headers(),
+        identify,
+    )));
     format!("http://{address}")
 }
 
@@ -67,7 +73,10 @@ pub(super) fn options() -> HttpOptions {
 
 pub(super) async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     response.json().await.unwrap()
 }
 
@@ -92,18 +101,31 @@ async fn a_slow_request_is_a_504_problem() {
 async fn bodies_over_the_limit_are_413_whether_declared_or_chunked() {
     let base = serve(options()).await;
     let client = reqwest::Client::new();
-    let declared = client.post(format!("{base}/echo")).body("x".repeat(2048)).send();
+    let declared = client
+        .post(format!("{base}/echo"))
+        .body("x".repeat(2048))
+        .send();
     problem(declared.await.unwrap(), 413).await;
 
     let chunks = futures_chunks(vec![vec![b'x'; 800], vec![b'x'; 800]]);
     let chunked = client.post(format!("{base}/echo")).body(chunks).send();
     problem(chunked.await.unwrap(), 413).await;
 
-    let small = client.post(format!("{base}/echo")).body("hello").send().await.unwrap();
+    let small = client
+        .post(format!("{base}/echo"))
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(small.status(), 200);
     assert_eq!(small.text().await.unwrap(), "hello");
     let chunks = futures_chunks(vec![b"hel".to_vec(), b"lo".to_vec()]);
-    let small_chunked = client.post(format!("{base}/echo")).body(chunks).send().await.unwrap();
+    let small_chunked = client
+        .post(format!("{base}/echo"))
+        .body(chunks)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(small_chunked.text().await.unwrap(), "hello");
 }
 
@@ -135,9 +157,19 @@ async fn cors_answers_only_the_configured_origins_and_hsts_is_sent() {
         allowed.headers()["access-control-allow-origin"],
         "https://app.example.com"
     );
-    assert!(allowed.headers()["strict-transport-security"].to_str().unwrap().contains("max-age"));
+    assert!(
+        allowed.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
     let refused = preflight("https://evil.example.com").await.unwrap();
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -153,7 +185,10 @@ async fn declared_headers_that_are_not_ascii_are_a_400_not_absent() {
         .await
         .unwrap();
     let body = problem(response, 400).await;
-    assert!(body["detail"].as_str().unwrap().contains("if-match"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("if-match"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -178,10 +213,67 @@ async fn only_short_safe_request_ids_are_reused_and_responses_are_not_cached() {
             .send()
             .await
             .unwrap();
-        let echoed = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let echoed = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert_ne!(echoed, unsafe_id);
         assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
         let body = problem(response, 500).await;
         assert_eq!(body["request_id"], echoed.as_str());
     }
+}
+
+#[tokio::test]
+async fn responses_are_compressed_only_for_clients_that_ask_problems_too() {
+    use async_compression::tokio::bufread::GzipDecoder;
+    use tokio::io::AsyncReadExt;
+
+    async fn gunzip(response: reqwest::Response) -> String {
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        let compressed = response.bytes().await.unwrap();
+        let mut text = String::new();
+        GzipDecoder::new(&compressed[..])
+            .read_to_string(&mut text)
+            .await
+            .unwrap();
+        text
+    }
+
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    let text = "compressible ".repeat(60);
+    let plain = client
+        .post(format!("{base}/echo"))
+        .body(text.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), text);
+
+    let asked = client
+        .post(format!("{base}/echo"))
+        .header("accept-encoding", "br;q=0.5, gzip")
+        .body(text.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.headers()["x-content-type-options"], "nosniff");
+    assert!(asked.headers().contains_key("ratelimit-policy"));
+    assert_eq!(gunzip(asked).await, text);
+
+    let missing = client
+        .get(format!("{base}/nowhere"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = serde_json::from_str(&gunzip(missing).await).unwrap();
+    assert_eq!(problem["status"], 404);
 }

@@ -117,3 +117,18 @@ async fn switched_off_nothing_is_counted_or_refused_and_no_fields_are_sent() {
         assert!(response.headers().get("ratelimit-policy").is_none());
     }
 }
+
+#[tokio::test]
+async fn a_refused_body_still_counts_and_carries_the_fields() {
+    let base = serve_identifying(options(), identify_by_test_header()).await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/echo"))
+        .header("x-test-caller", "alice")
+        .body("x".repeat(4096))
+        .send()
+        .await
+        .unwrap();
+    assert!(field(&response, "ratelimit-policy").starts_with(r#""writes";"#));
+    assert!(field(&response, "ratelimit").starts_with(r#""writes";r="#));
+    problem(response, 413).await;
+}

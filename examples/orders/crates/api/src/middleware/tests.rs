@@ -223,3 +223,57 @@ async fn only_short_safe_request_ids_are_reused_and_responses_are_not_cached() {
         assert_eq!(body["request_id"], echoed.as_str());
     }
 }
+
+#[tokio::test]
+async fn responses_are_compressed_only_for_clients_that_ask_problems_too() {
+    use async_compression::tokio::bufread::GzipDecoder;
+    use tokio::io::AsyncReadExt;
+
+    async fn gunzip(response: reqwest::Response) -> String {
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        let compressed = response.bytes().await.unwrap();
+        let mut text = String::new();
+        GzipDecoder::new(&compressed[..])
+            .read_to_string(&mut text)
+            .await
+            .unwrap();
+        text
+    }
+
+    let base = serve(options()).await;
+    let client = reqwest::Client::new();
+    let text = "compressible ".repeat(60);
+    let plain = client
+        .post(format!("{base}/echo"))
+        .body(text.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), text);
+
+    let asked = client
+        .post(format!("{base}/echo"))
+        .header("accept-encoding", "br;q=0.5, gzip")
+        .body(text.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.headers()["x-content-type-options"], "nosniff");
+    assert!(asked.headers().contains_key("ratelimit-policy"));
+    assert_eq!(gunzip(asked).await, text);
+
+    let missing = client
+        .get(format!("{base}/nowhere"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = serde_json::from_str(&gunzip(missing).await).unwrap();
+    assert_eq!(problem["status"], 404);
+}
