@@ -77,6 +77,8 @@ pub fn stack(
             timeout: options.request_timeout,
         },
         limiter: CallerRateLimiter::new(options.rate_limits, identify),
+        // Only compresses responses: the body layer has already decoded the request.
+        compression: Compression::new(),
         limits: BodyLimits::new(
             options.body_limit_bytes,
             options.request_timeout,
@@ -146,6 +148,7 @@ impl<E: Endpoint> Endpoint for Handlers<E> {
 struct Guarded<E> {
     handlers: Handlers<E>,
     limiter: CallerRateLimiter,
+    compression: Compression,
     limits: BodyLimits,
 }
 
@@ -172,7 +175,7 @@ impl<E: Endpoint> Endpoint for Guarded<E> {
         };
         // Without `Accept-Encoding` poem's compression would leave the response as it is.
         let mut response = if request.headers().contains_key(header::ACCEPT_ENCODING) {
-            Box::pin(Compression::new().transform(&self.handlers).call(request)).await?
+            Box::pin(self.compression.transform(&self.handlers).call(request)).await?
         } else {
             self.handlers.call(request).await?
         };
