@@ -26,11 +26,12 @@
 //! limit, the request body and compression are one endpoint around the handlers' layer.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
-use poem::middleware::{Compression, Cors};
+use poem::middleware::{Compression, CompressionEndpoint, Cors};
 use poem::{Body, Endpoint, EndpointExt as _, IntoResponse, Middleware as _, Request, Response};
 
 use crate::Problem;
@@ -69,16 +70,18 @@ pub fn stack(
     declared_headers: DeclaredHeaders,
     identify: IdentifyCaller,
 ) -> impl Endpoint<Output = Response> + 'static {
+    let handlers = Arc::new(Handlers {
+        routes,
+        allowed_methods,
+        declared_headers,
+        timeout: options.request_timeout,
+    });
     let guarded = Guarded {
-        handlers: Handlers {
-            routes,
-            allowed_methods,
-            declared_headers,
-            timeout: options.request_timeout,
-        },
+        // Only compresses responses: the body layer has already decoded the request. Built
+        // once: poem's `transform` copies the set of algorithms into each endpoint it makes.
+        compressed: Compression::new().transform(handlers.clone()),
+        handlers,
         limiter: CallerRateLimiter::new(options.rate_limits, identify),
-        // Only compresses responses: the body layer has already decoded the request.
-        compression: Compression::new(),
         limits: BodyLimits::new(
             options.body_limit_bytes,
             options.request_timeout,
@@ -145,10 +148,11 @@ impl<E: Endpoint> Endpoint for Handlers<E> {
 /// copy it on every call; the request stays here, and the rare paths (a body to read, a
 /// response to compress) are boxed, so that a request without them does not carry their
 /// futures.
-struct Guarded<E> {
-    handlers: Handlers<E>,
+struct Guarded<E: Endpoint> {
+    handlers: Arc<Handlers<E>>,
+    /// The same handlers' layer behind poem's response compression.
+    compressed: CompressionEndpoint<Arc<Handlers<E>>>,
     limiter: CallerRateLimiter,
-    compression: Compression,
     limits: BodyLimits,
 }
 
@@ -175,7 +179,7 @@ impl<E: Endpoint> Endpoint for Guarded<E> {
         };
         // Without `Accept-Encoding` poem's compression would leave the response as it is.
         let mut response = if request.headers().contains_key(header::ACCEPT_ENCODING) {
-            Box::pin(self.compression.transform(&self.handlers).call(request)).await?
+            Box::pin(self.compressed.call(request)).await?
         } else {
             self.handlers.call(request).await?
         };
